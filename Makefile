@@ -1,0 +1,86 @@
+# hutch: one Makefile for the library, the CLI, the server, tests and benches.
+# make deps | all | check | check-v2 | asan | fuzz | lint | bench | format | install
+
+PREFIX     ?= /usr/local
+CC         ?= cc
+BUILD      ?= build
+PKGS       := libseccomp libcap libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wformat-nonliteral -Wno-unused-parameter
+HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+OPT     ?= -O2 -g
+CFLAGS  ?=
+CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -D_GNU_SOURCE -Isandbox -Iruntime $(PKG_CFLAGS) \
+           -DHUTCH_PROFILE_DIR='"$(abspath profiles)"' -DHUTCH_INSTALLED_PROFILE_DIR='"$(PREFIX)/share/hutch/profiles"'
+LDFLAGS ?=
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+LIBS    := $(PKG_LIBS)
+
+SANDBOX_SRC := $(sort $(wildcard sandbox/*.c))
+SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/%.o)
+RUNTIME_LIB_SRC := $(filter-out runtime/main.c,$(sort $(wildcard runtime/*.c)))
+RUNTIME_LIB_OBJ := $(RUNTIME_LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC    := $(sort $(wildcard tests/unit/*.c))
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN  := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+
+.PHONY: all deps check check-unit check-integration check-security check-v2 asan fuzz lint bench format install clean
+
+all: hutch $(UNIT_BIN) $(HELPER_BIN)
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/%.o: %.c $(wildcard sandbox/*.h runtime/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libhutch.a: $(SANDBOX_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libhutch-runtime.a: $(RUNTIME_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+hutch: $(BUILD)/runtime/main.o $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a $(LIBS)
+
+# Probe helpers run inside sandboxes (and runtime images): static, no deps.
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -D_GNU_SOURCE -Wall -Wextra -Werror -static -o $@ $< -lpthread
+
+check: all
+	@./tests/run.sh
+
+check-unit: all
+	@./tests/run.sh unit
+
+check-integration: all
+	@./tests/run.sh integration
+
+check-security: all
+	@./tests/run.sh security
+
+check-v2: all
+	@./tests/v2/run-vm.sh
+
+install: hutch
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hutch/profiles
+	install -m 0755 hutch $(DESTDIR)$(PREFIX)/bin/hutch
+	install -m 0644 profiles/*.json $(DESTDIR)$(PREFIX)/share/hutch/profiles/
+
+format:
+	clang-format -i sandbox/*.[ch] runtime/*.[ch] tests/unit/*.[ch] tests/helpers/*.c
+
+clean:
+	rm -rf $(BUILD) hutch

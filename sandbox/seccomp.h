@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seccomp policies (prefix sc_ for internals, hutch_seccomp_ for the public
+ * API). A policy is data: a default action and a list of rules naming
+ * syscalls or groups ("@mount", "@privileged", "@network", ...), each with
+ * an action and optional argument conditions. It is compiled once with
+ * libseccomp into a BPF program (struct hutch_seccomp) that every run loads
+ * as is: no per-run compile.
+ *
+ * Syscalls of foreign architectures (i386 int 0x80, x32) always kill the
+ * process. Rules with action KILL are compiled to SECCOMP_RET_USER_NOTIF so
+ * that the supervisor learns exactly which syscall was denied (it receives
+ * the notification, records the syscall and kills the sandbox before
+ * answering); see docs/seccomp.md.
+ */
+#ifndef HUTCH_SECCOMP_H
+#define HUTCH_SECCOMP_H
+
+#include "hutch.h"
+
+enum hutch_sc_action {
+	HUTCH_SC_ALLOW = 0,
+	HUTCH_SC_ERRNO, /* fail with errno_value (default EPERM) */
+	HUTCH_SC_KILL,  /* kill the sandbox and report the syscall */
+	HUTCH_SC_LOG,   /* allow and log (SECCOMP_RET_LOG) */
+};
+
+enum hutch_sc_op {
+	HUTCH_SC_EQ = 0,
+	HUTCH_SC_NE,
+	HUTCH_SC_LT,
+	HUTCH_SC_LE,
+	HUTCH_SC_GT,
+	HUTCH_SC_GE,
+	HUTCH_SC_MASKED_EQ, /* (arg & mask) == value */
+};
+
+struct hutch_sc_arg {
+	unsigned index; /* 0..5 */
+	enum hutch_sc_op op;
+	uint64_t value;
+	uint64_t mask; /* HUTCH_SC_MASKED_EQ only */
+};
+
+struct hutch_sc_rule {
+	const char *syscall; /* a name ("ptrace") or a group ("@mount") */
+	enum hutch_sc_action action;
+	int errno_value; /* HUTCH_SC_ERRNO; 0 means EPERM */
+	struct hutch_sc_arg args[6];
+	unsigned n_args;
+};
+
+struct hutch_sc_policy {
+	const char *name; /* for messages: "profile default" */
+	enum hutch_sc_action default_action;
+	int default_errno;
+	const struct hutch_sc_rule *rules;
+	size_t n_rules;
+};
+
+/* Compile policy into a reusable program. Unknown syscall or group names,
+ * bad argument indexes and conflicting rules are errors naming the rule. */
+int hutch_seccomp_compile(const struct hutch_sc_policy *policy,
+			  struct hutch_seccomp **ret, struct hutch_error *err);
+void hutch_seccomp_free(struct hutch_seccomp *prog);
+
+/* Members of a named group ("@mount" or "mount"); NULL-terminated array of
+ * syscall names, or NULL if there is no such group. */
+const char *const *hutch_seccomp_group(const char *name);
+/* NULL-terminated list of all group names (without '@'). */
+const char *const *hutch_seccomp_group_names(void);
+/* Native syscall number for name, or -1. */
+int hutch_seccomp_syscall_nr(const char *name);
+/* Name of native syscall nr, or NULL. */
+const char *hutch_seccomp_syscall_name(int nr);
+
+/* ---- used by the core (run.c) ---- */
+
+/* Whether the program asks for a user-notification listener. */
+bool sc_wants_listener(const struct hutch_seccomp *prog);
+
+/* Load prog into the calling thread (after PR_SET_NO_NEW_PRIVS). If the
+ * program wants a listener, *ret_listener receives its fd (O_CLOEXEC),
+ * else -1. Async-signal-safe: no allocation. 0 or -errno. */
+int sc_load(const struct hutch_seccomp *prog, int *ret_listener);
+
+/* Supervisor side: receive one notification from listener. Returns 0 with
+ * *ret_nr and *ret_arch filled and *ret_id set so the caller can answer
+ * later with sc_notify_deny(); -errno on failure (ENOENT: the task died). */
+int sc_notify_receive(int listener, int *ret_nr, uint32_t *ret_arch, uint64_t *ret_id);
+/* Answer notification id with -EPERM (used after the sandbox is killed). */
+int sc_notify_deny(int listener, uint64_t id);
+
+/* One-line description of a denied syscall for result.message, e.g.
+ * "seccomp: socket(41) denied by profile default". */
+void sc_describe_denied(const struct hutch_seccomp *prog, int nr, uint32_t arch,
+			char *buf, size_t len);
+
+#endif

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the Debian packages hutch needs to build and test, when missing.
+# Non-interactive; safe to run again.
+set -eu
+PKGS="build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libnl-3-dev libnl-route-3-dev
+libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev python3 iproute2 util-linux"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing
+else
+	echo "deps: all packages present"
+fi
