@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "error.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -22,22 +23,26 @@ int herr(struct hutch_error *err, int errno_value, const char *fmt, ...)
 	if (n < 0)
 		n = 0;
 	if (errno_value && (size_t)n < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": %s", strerror(errno_value));
+		snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": %s", hu_strerror(errno_value));
 	return -err->code;
 }
 
 int herr_prefix(struct hutch_error *err, const char *fmt, ...)
 {
-	char prefix[256], old[sizeof(err->msg)];
+	char old[sizeof(err->msg)];
 	va_list ap;
+	int n;
 
 	if (!err)
 		return -EIO;
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n + 2 < sizeof(err->msg)) {
+		memcpy(err->msg + n, ": ", 2);
+		hu_strlcpy(err->msg + n + 2, old, sizeof(err->msg) - (size_t)n - 2);
+	}
 	return err->code ? -err->code : -EIO;
 }
 

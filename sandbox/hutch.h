@@ -145,7 +145,7 @@ struct hutch_spec {
 	bool timings;
 };
 
-#define HUTCH_HOST_UID_BASE 100000u
+#define HUTCH_HOST_UID_BASE 2000000000u
 #define HUTCH_DEFAULT_UID 1000u
 
 /* Bits of hutch_result.unenforced: limits asked for that this host could

@@ -63,3 +63,20 @@ int hu_write_file_at(int dirfd, const char *path, const char *s)
 		r = -errno;
 	return r;
 }
+
+void hu_strlcpy(char *dst, const char *src, size_t len)
+{
+	size_t n = strnlen(src, len ? len - 1 : 0);
+
+	if (!len)
+		return;
+	memmove(dst, src, n);
+	dst[n] = '\0';
+}
+
+const char *hu_strerror(int errnum)
+{
+	const char *s = strerrordesc_np(errnum);
+
+	return s ? s : "Unknown error";
+}

@@ -40,4 +40,12 @@ ssize_t hu_read_full(int fd, void *buf, size_t len);
  * checking for short writes. 0 or -errno. */
 int hu_write_file_at(int dirfd, const char *path, const char *s);
 
+/* strerror that is async-signal-safe and thread-safe (usable in a child
+ * made by a raw clone in a threaded process): "Unknown error N" falls back
+ * to a static string. */
+const char *hu_strerror(int errnum);
+
+/* Copy src into dst of size len, truncating; always NUL-terminates. */
+void hu_strlcpy(char *dst, const char *src, size_t len);
+
 #endif

@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hutch: the command-line front end of libhutch.
+ *   hutch run [OPTIONS] -- PROGRAM [ARG...]
+ *   hutch info
+ *   hutch profile ...
+ * It turns a profile plus command-line overrides into a hutch_spec, runs
+ * it, prints the result and exits with the `hutch run` contract's status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cli.h"
+#include "error.h"
+#include "profile.h"
+#include "result.h"
+#include "seccomp.h"
+#include "units.h"
+#include "util.h"
+
+extern char **environ;
+
+static void usage_main(FILE *f)
+{
+	fputs("Usage: hutch COMMAND [OPTIONS]\n"
+	      "\n"
+	      "Run untrusted programs in a fresh, fully isolated Linux sandbox.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run       run a program in a sandbox (hutch run --help)\n"
+	      "  info      show what this host supports: cgroups, namespaces, kernel\n"
+	      "  profile   list, show, check, explain, diff profiles (hutch profile --help)\n"
+	      "\n"
+	      "Options:\n"
+	      "  -h, --help     show this help\n"
+	      "  -V, --version  show the version\n"
+	      "\n"
+	      "hutch must run as root. See README.md and docs/ for details.\n",
+	      f);
+}
+
+static void usage_run(FILE *f)
+{
+	fputs("Usage: hutch run [OPTIONS] -- PROGRAM [ARG...]\n"
+	      "\n"
+	      "Run PROGRAM in a new sandbox made from a profile (default: \"default\"): new\n"
+	      "user, pid, mount, ipc, uts, net and cgroup namespaces; an overlay root with\n"
+	      "read-only /usr and /etc; no capabilities; a seccomp filter; cgroup limits.\n"
+	      "PROGRAM is looked up in the sandbox's PATH.\n"
+	      "\n"
+	      "Profile and limits (a value may lower a limit, never raise it above the\n"
+	      "profile's ceiling; SIZE takes K, M, G suffixes; SEC takes decimals or ms):\n"
+	      "  -p, --profile NAME|PATH   profile to use (hutch profile list)\n"
+	      "  -t, --time SEC            CPU time of the whole process tree\n"
+	      "  -w, --wall-time SEC       wall-clock time\n"
+	      "  -m, --memory SIZE         memory of the whole tree (swap off)\n"
+	      "      --pids N              processes and threads at once\n"
+	      "      --fsize SIZE          largest file the program may write\n"
+	      "      --output-limit SIZE   bytes kept of stdout, and of stderr; past it: OL\n"
+	      "      --nofile N            open files per process\n"
+	      "      --stack SIZE          stack size per process\n"
+	      "      --tmpfs-size SIZE     writable root layer and /tmp\n"
+	      "      --shm-size SIZE       /dev/shm\n"
+	      "\n"
+	      "Files:\n"
+	      "  -d, --workdir DIR         mount host DIR read-write at /box and start there;\n"
+	      "                            files the program writes are owned by host uid\n"
+	      "                            2000001000 (docs/identity.md)\n"
+	      "  -x, --workdir-exec        allow executing files from /box (compile steps);\n"
+	      "                            the default is noexec unless the profile allows it\n"
+	      "  -b, --bind SRC[:DST][:rw][:exec]\n"
+	      "                            bind host SRC at DST (default: same path),\n"
+	      "                            read-only and noexec unless :rw / :exec\n"
+	      "      --cwd DIR             start in DIR inside (default /box)\n"
+	      "\n"
+	      "Streams and results:\n"
+	      "      --stdin FILE          program's stdin (default: hutch's stdin unless it is\n"
+	      "                            a terminal, then /dev/null; '-' forces hutch's stdin)\n"
+	      "      --stdout FILE         write the program's stdout to FILE (default: stdout)\n"
+	      "      --stderr FILE         write the program's stderr to FILE (default: stderr)\n"
+	      "      --redirect-stderr     send the program's stderr into its stdout stream\n"
+	      "  -r, --result FILE|-       write the JSON result to FILE, or '-' for stdout\n"
+	      "      --timings             add the start-up steps' timestamps to the result\n"
+	      "\n"
+	      "Environment and network:\n"
+	      "  -e, --env NAME=VALUE      set a variable (the environment is otherwise only\n"
+	      "                            what the profile sets or allows)\n"
+	      "  -n, --net MODE            none (default) or loopback, within the profile's\n"
+	      "                            network.allowed\n"
+	      "\n"
+	      "Exit status: the program's exit status; 128+N if it died of signal N;\n"
+	      "125 if the sandbox failed (the message says which step and why); 126 if\n"
+	      "PROGRAM cannot be executed; 127 if it is not found.\n"
+	      "\n"
+	      "Result statuses: OK (exit 0), RE (non-zero exit), SG (signal), TO (CPU or wall\n"
+	      "time limit), ML (memory limit), OL (output or file size limit), XX (sandbox\n"
+	      "error).\n",
+	      f);
+}
+
+__attribute__((format(printf, 1, 2))) static void die_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hutch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Parse SRC[:DST][:rw][:exec]. */
+static int parse_bind(char *arg, struct hutch_bind *b)
+{
+	char *parts[4] = { 0 };
+	int n = 0;
+
+	for (char *tok = arg; tok && n < 4;) {
+		char *c = strchr(tok, ':');
+		if (c)
+			*c = '\0';
+		parts[n++] = tok;
+		tok = c ? c + 1 : NULL;
+	}
+	if (!parts[0] || parts[0][0] != '/') {
+		die_msg("--bind %s: SRC must be an absolute host path", arg);
+		return -1;
+	}
+	b->src = parts[0];
+	b->dst = parts[0];
+	b->flags = 0;
+	for (int i = 1; i < n; i++) {
+		if (strcmp(parts[i], "rw") == 0)
+			b->flags |= HUTCH_BIND_RW;
+		else if (strcmp(parts[i], "ro") == 0)
+			;
+		else if (strcmp(parts[i], "exec") == 0)
+			b->flags |= HUTCH_BIND_EXEC;
+		else if (i == 1 && parts[i][0] == '/')
+			b->dst = parts[i];
+		else {
+			die_msg("--bind: unknown part '%s' (expected DST, rw, ro or exec)", parts[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int set_limit_opt(struct run_overrides *o, enum limit_id id, const char *arg)
+{
+	const struct limit_desc *d = &limit_table[id];
+	uint64_t v;
+	int r;
+
+	if (d->kind == LK_TIME)
+		r = hu_parse_time(arg, &v);
+	else if (d->kind == LK_SIZE)
+		r = hu_parse_size(arg, &v);
+	else {
+		char *end;
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		r = (errno || *end || !*arg || arg[0] == '-') ? -EINVAL : 0;
+	}
+	if (r < 0) {
+		die_msg("%s '%s': expected %s", d->option, arg,
+			d->kind == LK_TIME ? "seconds, e.g. 1.5 or 500ms"
+			: d->kind == LK_SIZE ? "a size, e.g. 64M or 1G" : "a whole number");
+		return -1;
+	}
+	if (v == 0) {
+		die_msg("%s 0: a limit of zero would stop everything; omit the option to use the "
+			"profile's default", d->option);
+		return -1;
+	}
+	o->set[id] = true;
+	o->val[id] = v;
+	return 0;
+}
+
+struct envv {
+	char **v;
+	size_t n, cap;
+};
+
+static int env_put(struct envv *e, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; i < e->n; i++)
+		if (strncmp(e->v[i], kv, klen) == 0 && e->v[i][klen] == '=') {
+			e->v[i] = (char *)kv;
+			return 0;
+		}
+	if (e->n + 2 > e->cap) {
+		size_t nc = e->cap ? e->cap * 2 : 32;
+		char **nv = realloc(e->v, nc * sizeof(char *));
+		if (!nv)
+			return -ENOMEM;
+		e->v = nv;
+		e->cap = nc;
+	}
+	e->v[e->n++] = (char *)kv;
+	e->v[e->n] = NULL;
+	return 0;
+}
+
+static int open_output(const char *path)
+{
+	/* O_NOFOLLOW: a symlink planted where an output file goes is refused. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		die_msg("open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "time", required_argument, NULL, 't' },
+		{ "wall-time", required_argument, NULL, 'w' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "pids", required_argument, NULL, 1000 + LIM_PIDS },
+		{ "fsize", required_argument, NULL, 1000 + LIM_FSIZE },
+		{ "output-limit", required_argument, NULL, 1000 + LIM_OUTPUT },
+		{ "nofile", required_argument, NULL, 1000 + LIM_NOFILE },
+		{ "stack", required_argument, NULL, 1000 + LIM_STACK },
+		{ "tmpfs-size", required_argument, NULL, 1000 + LIM_TMPFS },
+		{ "shm-size", required_argument, NULL, 1000 + LIM_SHM },
+		{ "workdir", required_argument, NULL, 'd' },
+		{ "workdir-exec", no_argument, NULL, 'x' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "cwd", required_argument, NULL, 2001 },
+		{ "stdin", required_argument, NULL, 2002 },
+		{ "stdout", required_argument, NULL, 2003 },
+		{ "stderr", required_argument, NULL, 2004 },
+		{ "redirect-stderr", no_argument, NULL, 2005 },
+		{ "result", required_argument, NULL, 'r' },
+		{ "timings", no_argument, NULL, 2006 },
+		{ "env", required_argument, NULL, 'e' },
+		{ "net", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct run_overrides ov = { 0 };
+	struct hutch_spec spec;
+	struct hutch_result res;
+	struct hutch_error err = { 0 };
+	struct profile *prof = NULL;
+	struct hutch_seccomp *sc = NULL;
+	struct hutch_bind *binds = NULL;
+	struct envv env = { 0 };
+	char **env_args = NULL;
+	size_t n_binds = 0, n_env_args = 0;
+	const char *profile_name = "default", *workdir = NULL, *cwd = NULL, *stdin_path = NULL,
+		   *stdout_path = NULL, *stderr_path = NULL, *result_path = NULL;
+	bool redirect = false, timings = false;
+	char image_path[4096];
+	int c, status = 125, in_fd = -1, out_fd = -1, err_fd = -1, res_fd = -1, r;
+
+	binds = calloc((size_t)argc, sizeof(*binds));
+	env_args = calloc((size_t)argc + 1, sizeof(char *));
+	if (!binds || !env_args) {
+		die_msg("out of memory");
+		goto done;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:t:w:m:d:xb:r:e:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': profile_name = optarg; break;
+		case 't': if (set_limit_opt(&ov, LIM_TIME, optarg) < 0) goto done; break;
+		case 'w': if (set_limit_opt(&ov, LIM_WALL_TIME, optarg) < 0) goto done; break;
+		case 'm': if (set_limit_opt(&ov, LIM_MEMORY, optarg) < 0) goto done; break;
+		case 'd': workdir = optarg; break;
+		case 'x': ov.workdir_exec = true; break;
+		case 'b':
+			if (parse_bind(optarg, &binds[n_binds]) < 0)
+				goto done;
+			n_binds++;
+			break;
+		case 'r': result_path = optarg; break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				die_msg("--env %s: expected NAME=VALUE", optarg);
+				goto done;
+			}
+			env_args[n_env_args++] = optarg;
+			break;
+		case 'n':
+			if (net_mode_parse(optarg, &ov.net) < 0) {
+				die_msg("--net %s: expected none, loopback, egress or publish", optarg);
+				goto done;
+			}
+			ov.net_set = true;
+			break;
+		case 'h': usage_run(stdout); status = 0; goto done;
+		case 2001: cwd = optarg; break;
+		case 2002: stdin_path = optarg; break;
+		case 2003: stdout_path = optarg; break;
+		case 2004: stderr_path = optarg; break;
+		case 2005: redirect = true; break;
+		case 2006: timings = true; break;
+		default:
+			if (c >= 1000 && c < 1000 + LIM__MAX) {
+				if (set_limit_opt(&ov, (enum limit_id)(c - 1000), optarg) < 0)
+					goto done;
+				break;
+			}
+			fputs("Try 'hutch run --help'.\n", stderr);
+			goto done;
+		}
+	}
+	if (optind >= argc) {
+		die_msg("no program given: hutch run [OPTIONS] -- PROGRAM [ARG...]");
+		goto done;
+	}
+
+	r = profile_load(profile_name, NULL, &prof, &err);
+	if (r < 0) {
+		die_msg("%s", err.msg);
+		goto done;
+	}
+	hutch_spec_init(&spec);
+	r = profile_apply_limits(prof, &ov, &spec.limits, &err);
+	if (r < 0) {
+		die_msg("%s", err.msg);
+		goto done;
+	}
+	if (ov.net_set) {
+		if (!(prof->net_allowed & (1u << ov.net))) {
+			die_msg("--net %s: not allowed by profile %s (network.allowed)", net_mode_name(ov.net),
+				prof->name);
+			goto done;
+		}
+		spec.net = ov.net;
+	} else {
+		spec.net = prof->net;
+	}
+	if (prof->seccomp_enabled) {
+		r = hutch_seccomp_compile(&prof->seccomp, &sc, &err);
+		if (r < 0) {
+			die_msg("profile %s: seccomp: %s", prof->name, err.msg);
+			goto done;
+		}
+	}
+	if (prof->image) {
+		if (prof->image[0] == '/')
+			snprintf(image_path, sizeof(image_path), "%s", prof->image);
+		else
+			snprintf(image_path, sizeof(image_path), "%s/runtimes/%s/rootfs", cli_state_dir(),
+				 prof->image);
+		if (access(image_path, F_OK) < 0) {
+			die_msg("profile %s needs the runtime image '%s', which is not built: run `hutch "
+				"runtime build %s`",
+				prof->name, prof->image, prof->image);
+			goto done;
+		}
+		spec.rootfs = image_path;
+	}
+
+	/* Environment: profile's set, allowed variables of ours, then --env. */
+	for (size_t i = 0; prof->env_set && prof->env_set[i]; i++)
+		if (env_put(&env, prof->env_set[i]) < 0)
+			goto oom;
+	for (size_t i = 0; prof->env_allow && prof->env_allow[i]; i++) {
+		size_t kl = strlen(prof->env_allow[i]);
+		for (char **e = environ; *e; e++)
+			if (strncmp(*e, prof->env_allow[i], kl) == 0 && (*e)[kl] == '=' &&
+			    env_put(&env, *e) < 0)
+				goto oom;
+	}
+	for (size_t i = 0; i < n_env_args; i++)
+		if (env_put(&env, env_args[i]) < 0)
+			goto oom;
+	if (!env.v && env_put(&env, "PATH=/usr/local/bin:/usr/bin:/bin") < 0)
+		goto oom;
+
+	/* Binds: the profile's, then the command line's. */
+	{
+		struct hutch_bind *all = calloc(prof->n_binds + n_binds + 1, sizeof(*all));
+		if (!all)
+			goto oom;
+		memcpy(all, prof->binds, prof->n_binds * sizeof(*all));
+		memcpy(all + prof->n_binds, binds, n_binds * sizeof(*all));
+		free(binds);
+		binds = all;
+		n_binds += prof->n_binds;
+	}
+
+	if (stdin_path && strcmp(stdin_path, "-") == 0)
+		spec.stdin_fd = 0;
+	else if (stdin_path) {
+		in_fd = open(stdin_path, O_RDONLY | O_CLOEXEC);
+		if (in_fd < 0) {
+			die_msg("--stdin %s: %s", stdin_path, strerror(errno));
+			goto done;
+		}
+		spec.stdin_fd = in_fd;
+	} else {
+		spec.stdin_fd = isatty(0) ? -1 : 0;
+	}
+	spec.stdout_fd = 1;
+	spec.stderr_fd = 2;
+	if (stdout_path && (spec.stdout_fd = out_fd = open_output(stdout_path)) < 0)
+		goto done;
+	if (stderr_path && (spec.stderr_fd = err_fd = open_output(stderr_path)) < 0)
+		goto done;
+	if (result_path && strcmp(result_path, "-") != 0 && (res_fd = open_output(result_path)) < 0)
+		goto done;
+
+	spec.argv = argv + optind;
+	spec.envp = env.v;
+	spec.masked_paths = (const char *const *)prof->masked;
+	spec.workdir = workdir;
+	spec.workdir_exec = prof->workdir_exec || ov.workdir_exec;
+	spec.binds = binds;
+	spec.n_binds = n_binds;
+	spec.cwd = cwd ? cwd : (workdir ? "/box" : "/box");
+	spec.uid = prof->uid;
+	spec.gid = prof->gid;
+	spec.redirect_stderr = redirect;
+	spec.seccomp = sc;
+	spec.timings = timings;
+
+	r = hutch_run(&spec, &res, &err);
+	if (r < 0)
+		die_msg("%s", err.msg);
+	status = hutch_result_exit_status(&res);
+	if (result_path) {
+		int fd = res_fd >= 0 ? res_fd : 1;
+		if (result_write_json(fd, &res, timings) < 0)
+			die_msg("write result: %s", strerror(errno));
+	}
+	goto done;
+oom:
+	die_msg("out of memory");
+done:
+	if (in_fd >= 0)
+		close(in_fd);
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	if (res_fd >= 0)
+		close(res_fd);
+	hutch_seccomp_free(sc);
+	profile_free(prof);
+	free(binds);
+	free(env_args);
+	free(env.v);
+	return status;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct hutch_cgroup_host *host = NULL;
+	struct hutch_error err = { 0 };
+	struct utsname u;
+	char buf[4096];
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		puts("Usage: hutch info\n\nPrint the kernel, the cgroup layout hutch detected (per\n"
+		     "controller, with the reason), and the state directory.");
+		return 0;
+	}
+	if (uname(&u) == 0)
+		printf("kernel: %s %s %s\n", u.sysname, u.release, u.machine);
+	printf("hutch: %s\n", HUTCH_VERSION);
+	printf("state directory: %s\n", cli_state_dir());
+	if (hutch_cgroup_detect(&host, &err) < 0) {
+		die_msg("cgroup detection: %s", err.msg);
+		return 125;
+	}
+	if (hutch_cgroup_describe(host, buf, sizeof(buf)) >= 0)
+		fputs(buf, stdout);
+	hutch_cgroup_host_free(host);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stderr);
+		return 125;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage_main(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("hutch %s\n", HUTCH_VERSION);
+		return 0;
+	}
+	/* A closed stdout must not kill the supervisor mid-run. */
+	signal(SIGPIPE, SIG_IGN);
+	if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "info") == 0) {
+		bool help = argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0);
+		if (!help && geteuid() != 0) {
+			die_msg("must run as root: it creates namespaces, cgroups and mounts "
+				"(try: sudo hutch %s ...)", argv[1]);
+			return 125;
+		}
+		/* Supplementary groups would follow the program into the sandbox
+		 * with their host ids (group root!): drop them once, here. */
+		if (!help && setgroups(0, NULL) < 0) {
+			die_msg("setgroups: %s", strerror(errno));
+			return 125;
+		}
+		if (strcmp(argv[1], "run") == 0)
+			return cmd_run(argc - 1, argv + 1);
+		return cmd_info(argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "profile") == 0)
+		return cmd_profile(argc - 1, argv + 1);
+	die_msg("unknown command '%s' (try 'hutch --help')", argv[1]);
+	return 125;
+}

@@ -1,0 +1,976 @@
+/* SPDX-License-Identifier: MIT */
+#include "profile.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "mount.h"
+#include "units.h"
+#include "util.h"
+
+#define PROFILE_MAX_BYTES (1u << 20)
+#define PROFILE_MAX_DEPTH 8 /* extends chain */
+#define PROFILE_MAX_ITEMS 4096
+
+const struct limit_desc limit_table[LIM__MAX] = {
+	[LIM_TIME] = { "time", "--time", LK_TIME, 86400ull * 1000000, "CPU time of the whole tree" },
+	[LIM_WALL_TIME] = { "wall_time", "--wall-time", LK_TIME, 30ull * 86400 * 1000000, "wall-clock time" },
+	[LIM_MEMORY] = { "memory", "--memory", LK_SIZE, 1ull << 40, "memory of the whole tree, swap off" },
+	[LIM_PIDS] = { "pids", "--pids", LK_COUNT, 1u << 22, "processes and threads at once" },
+	[LIM_FSIZE] = { "fsize", "--fsize", LK_SIZE, 1ull << 42, "largest file the program may write" },
+	[LIM_OUTPUT] = { "output", "--output-limit", LK_SIZE, 1ull << 40, "bytes kept of stdout and of stderr, each" },
+	[LIM_NOFILE] = { "nofile", "--nofile", LK_COUNT, 1u << 20, "open files per process" },
+	[LIM_STACK] = { "stack", "--stack", LK_SIZE, 1ull << 34, "stack size per process" },
+	[LIM_TMPFS] = { "tmpfs", "--tmpfs-size", LK_SIZE, 1ull << 40, "writable root layer and /tmp" },
+	[LIM_SHM] = { "shm", "--shm-size", LK_SIZE, 1ull << 40, "/dev/shm" },
+};
+
+static const struct {
+	const char *name;
+	int value;
+} errno_names[] = {
+	{ "EPERM", EPERM }, { "EACCES", EACCES }, { "ENOSYS", ENOSYS }, { "EINVAL", EINVAL },
+	{ "ENOENT", ENOENT }, { "EAFNOSUPPORT", EAFNOSUPPORT }, { "EOPNOTSUPP", EOPNOTSUPP },
+	{ "ENOTSUP", ENOTSUP }, { "EROFS", EROFS }, { "ENOMEM", ENOMEM },
+};
+
+static const char *const net_names[] = { "none", "loopback", "egress", "publish" };
+
+const char *net_mode_name(enum hutch_net_mode m)
+{
+	return (unsigned)m < ARRAY_SIZE(net_names) ? net_names[m] : "?";
+}
+
+int net_mode_parse(const char *s, enum hutch_net_mode *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(net_names); i++)
+		if (strcmp(s, net_names[i]) == 0) {
+			*ret = (enum hutch_net_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Error naming file, JSON path and expectation. */
+static int perr(struct hutch_error *err, const char *file, const char *jpath, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int perr(struct hutch_error *err, const char *file, const char *jpath, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return herr(err, 0, "%s: %s: %s", file, jpath, what) ? -EINVAL : -EINVAL;
+}
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void profile_free(struct profile *p)
+{
+	if (!p)
+		return;
+	free(p->name);
+	free(p->path);
+	free(p->description);
+	free(p->image);
+	strv_free(p->masked);
+	for (size_t i = 0; i < p->n_binds; i++) {
+		free((char *)p->binds[i].src);
+		free((char *)p->binds[i].dst);
+	}
+	free(p->binds);
+	for (size_t i = 0; i < p->seccomp.n_rules; i++)
+		free((char *)p->sc_rules[i].syscall);
+	free(p->sc_rules);
+	free((char *)p->seccomp.name);
+	strv_free(p->env_set);
+	strv_free(p->env_allow);
+	free(p);
+}
+
+/* ---------- finding and reading files ---------- */
+
+static const char *default_search_path(void)
+{
+	const char *env = getenv("HUTCH_PROFILE_PATH");
+
+	if (env && *env)
+		return env;
+	return "/etc/hutch/profiles:" HUTCH_INSTALLED_PROFILE_DIR ":" HUTCH_PROFILE_DIR;
+}
+
+static bool is_path(const char *s)
+{
+	size_t n = strlen(s);
+	return strchr(s, '/') || (n > 5 && strcmp(s + n - 5, ".json") == 0);
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+int profile_find(const char *name, const char *search_path, char **ret_path, struct hutch_error *err)
+{
+	const char *sp = search_path ? search_path : default_search_path();
+	char buf[PATH_MAX];
+
+	if (is_path(name)) {
+		if (access(name, R_OK) < 0)
+			return herr(err, errno, "profile %s", name);
+		*ret_path = strdup(name);
+		return *ret_path ? 0 : -ENOMEM;
+	}
+	if (!valid_name(name))
+		return herr(err, 0, "profile name '%s': use letters, digits, '-', '_' or a path", name);
+	for (const char *p = sp; *p;) {
+		const char *e = strchrnul(p, ':');
+		int n = snprintf(buf, sizeof(buf), "%.*s/%s.json", (int)(e - p), p, name);
+		if (n > 0 && (size_t)n < sizeof(buf) && e > p && access(buf, R_OK) == 0) {
+			*ret_path = strdup(buf);
+			return *ret_path ? 0 : -ENOMEM;
+		}
+		p = *e ? e + 1 : e;
+	}
+	return herr(err, ENOENT, "profile '%s' not found in %s (see `hutch profile list`)", name, sp);
+}
+
+static int read_json(const char *path, cJSON **ret, struct hutch_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return herr(err, errno, "profile %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PROFILE_MAX_BYTES) {
+		close(fd);
+		return herr(err, EFBIG, "profile %s: not a regular file of at most %u bytes", path,
+			    PROFILE_MAX_BYTES);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return herr(err, ENOMEM, "profile %s", path);
+	}
+	n = hu_read_full(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n < 0)
+		return herr(err, (int)-n, "read profile %s", path);
+	buf[n] = '\0';
+	return profile_parse_json_text(buf, (size_t)n, path, ret, err);
+}
+
+/* Exposed for the fuzzer: parse text into a cJSON tree, bounded depth. */
+int profile_parse_json_text(const char *text, size_t len, const char *path, cJSON **ret,
+			    struct hutch_error *err)
+{
+	const char *end = NULL;
+	cJSON *j;
+	int depth = 0, max = 0;
+
+	/* cJSON recurses per nesting level; refuse deep input before parsing. */
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '"') { /* skip strings */
+			for (i++; i < len && text[i] != '"'; i++)
+				if (text[i] == '\\')
+					i++;
+		} else if (text[i] == '{' || text[i] == '[') {
+			if (++depth > max)
+				max = depth;
+		} else if (text[i] == '}' || text[i] == ']') {
+			depth--;
+		}
+	}
+	if (max > 16)
+		return herr(err, 0, "%s: JSON nested deeper than 16 levels", path);
+	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (j && end) { /* only whitespace may follow the object */
+		for (const char *q = end; q < text + len && *q; q++)
+			if (*q != ' ' && *q != '\n' && *q != '\t' && *q != '\r') {
+				cJSON_Delete(j);
+				j = NULL;
+				end = q;
+				break;
+			}
+	}
+	if (!j) {
+		size_t off = end && end >= text ? (size_t)(end - text) : 0, line = 1;
+		for (size_t i = 0; i < off && i < len; i++)
+			line += text[i] == '\n';
+		return herr(err, 0, "%s: invalid JSON near line %zu", path, line);
+	}
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return herr(err, 0, "%s: the profile must be a JSON object", path);
+	}
+	*ret = j;
+	return 0;
+}
+
+/* ---------- typed field parsers ---------- */
+
+struct pctx {
+	const char *file;
+	struct hutch_error *err;
+	struct profile *p;
+	bool is_child; /* has a parent: ceilings may not rise unless admin */
+};
+
+static int check_keys(struct pctx *c, const cJSON *obj, const char *jpath, const char *const *allowed)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(obj))
+		return perr(c->err, c->file, jpath, "expected an object");
+	cJSON_ArrayForEach(it, obj) {
+		size_t i;
+		for (i = 0; allowed[i]; i++)
+			if (strcmp(it->string, allowed[i]) == 0)
+				break;
+		if (!allowed[i]) {
+			char list[256] = "";
+			for (i = 0; allowed[i]; i++) {
+				strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
+				strncat(list, allowed[i], sizeof(list) - strlen(list) - 1);
+			}
+			return perr(c->err, c->file, jpath, "unknown key '%s' (expected one of: %s)",
+				    it->string, list);
+		}
+	}
+	return 0;
+}
+
+static int get_limit_value(struct pctx *c, const cJSON *v, const char *jpath, const struct limit_desc *d,
+			   uint64_t *ret)
+{
+	int r = -EINVAL;
+
+	if (cJSON_IsNull(v) || (cJSON_IsString(v) && strcmp(v->valuestring, "unlimited") == 0)) {
+		*ret = 0;
+		return 0;
+	}
+	if (cJSON_IsNumber(v)) {
+		double x = v->valuedouble;
+		if (x < 0 || x != x)
+			return perr(c->err, c->file, jpath, "must not be negative");
+		if (d->kind == LK_TIME) {
+			if (x > (double)d->absurd / 1e6)
+				return perr(c->err, c->file, jpath, "%g s is absurd (at most %llu s)", x,
+					    (unsigned long long)(d->absurd / 1000000));
+			*ret = (uint64_t)(x * 1e6 + 0.5);
+			return 0;
+		}
+		if (x != (double)(uint64_t)x)
+			return perr(c->err, c->file, jpath, "expected a whole number");
+		*ret = (uint64_t)x;
+		r = 0;
+	} else if (cJSON_IsString(v) && d->kind == LK_SIZE) {
+		r = hu_parse_size(v->valuestring, ret);
+		if (r < 0)
+			return perr(c->err, c->file, jpath,
+				    "expected a size like \"256M\" (K, M, G, T) or a number of bytes, got \"%s\"",
+				    v->valuestring);
+	} else if (cJSON_IsString(v) && d->kind == LK_TIME) {
+		r = hu_parse_time(v->valuestring, ret);
+		if (r < 0)
+			return perr(c->err, c->file, jpath,
+				    "expected seconds like 1.5 or \"500ms\", got \"%s\"", v->valuestring);
+		r = 0;
+	} else {
+		return perr(c->err, c->file, jpath, "expected %s",
+			    d->kind == LK_SIZE ? "a size (\"256M\" or bytes)"
+			    : d->kind == LK_TIME ? "seconds (a number)" : "a whole number");
+	}
+	if (*ret > d->absurd) {
+		char a[32];
+		hu_format_size(d->absurd, a, sizeof(a));
+		return perr(c->err, c->file, jpath, "%llu is absurd (at most %s)",
+			    (unsigned long long)*ret, d->kind == LK_SIZE ? a : "that");
+	}
+	return r;
+}
+
+/* 0 means unlimited: compare with that in mind. */
+static bool above(uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return false;
+	return a == 0 || a > b;
+}
+
+static int parse_limits(struct pctx *c, const cJSON *obj)
+{
+	const char *keys[LIM__MAX + 1];
+	const cJSON *it;
+	int r;
+
+	for (int i = 0; i < LIM__MAX; i++)
+		keys[i] = limit_table[i].key;
+	keys[LIM__MAX] = NULL;
+	r = check_keys(c, obj, "limits", keys);
+	if (r < 0)
+		return r;
+	cJSON_ArrayForEach(it, obj) {
+		static const char *const lk[] = { "default", "ceiling", NULL };
+		const struct limit_desc *d = NULL;
+		char jp[128];
+		int id;
+		uint64_t v;
+
+		for (id = 0; id < LIM__MAX; id++)
+			if (strcmp(limit_table[id].key, it->string) == 0) {
+				d = &limit_table[id];
+				break;
+			}
+		if (!cJSON_IsObject(it)) {
+			/* a bare value sets the default only */
+			snprintf(jp, sizeof(jp), "limits.%s", d->key);
+			r = get_limit_value(c, it, jp, d, &v);
+			if (r < 0)
+				return r;
+			c->p->def[id] = v;
+		} else {
+			const cJSON *dv = cJSON_GetObjectItemCaseSensitive(it, "default");
+			const cJSON *cv = cJSON_GetObjectItemCaseSensitive(it, "ceiling");
+
+			snprintf(jp, sizeof(jp), "limits.%s", d->key);
+			r = check_keys(c, it, jp, lk);
+			if (r < 0)
+				return r;
+			if (cv) {
+				snprintf(jp, sizeof(jp), "limits.%s.ceiling", d->key);
+				r = get_limit_value(c, cv, jp, d, &v);
+				if (r < 0)
+					return r;
+				if (c->is_child && !c->p->admin && above(v, c->p->ceil[id]))
+					return perr(c->err, c->file, jp,
+						    "raises the parent's ceiling; only a profile with \"admin\": true may");
+				c->p->ceil[id] = v;
+			}
+			if (dv) {
+				snprintf(jp, sizeof(jp), "limits.%s.default", d->key);
+				r = get_limit_value(c, dv, jp, d, &v);
+				if (r < 0)
+					return r;
+				c->p->def[id] = v;
+			}
+		}
+	}
+	return 0;
+}
+
+static int parse_strv(struct pctx *c, const cJSON *arr, const char *jpath, bool abs_paths, char ***ret)
+{
+	const cJSON *it;
+	char **v;
+	size_t n = 0, i = 0;
+
+	if (!cJSON_IsArray(arr))
+		return perr(c->err, c->file, jpath, "expected an array of strings");
+	n = (size_t)cJSON_GetArraySize(arr);
+	if (n > PROFILE_MAX_ITEMS)
+		return perr(c->err, c->file, jpath, "more than %d items", PROFILE_MAX_ITEMS);
+	v = calloc(n + 1, sizeof(char *));
+	if (!v)
+		return herr(c->err, ENOMEM, "%s", c->file);
+	cJSON_ArrayForEach(it, arr) {
+		char jp[128];
+		snprintf(jp, sizeof(jp), "%s[%zu]", jpath, i);
+		if (!cJSON_IsString(it)) {
+			strv_free(v);
+			return perr(c->err, c->file, jp, "expected a string");
+		}
+		if (abs_paths && mnt_check_inside_path("path", it->valuestring, NULL) < 0) {
+			strv_free(v);
+			return perr(c->err, c->file, jp,
+				    "expected an absolute path without '.' or '..' components, got \"%s\"",
+				    it->valuestring);
+		}
+		v[i] = strdup(it->valuestring);
+		if (!v[i++]) {
+			strv_free(v);
+			return herr(c->err, ENOMEM, "%s", c->file);
+		}
+	}
+	*ret = v;
+	return 0;
+}
+
+static int parse_bool(struct pctx *c, const cJSON *v, const char *jpath, bool *ret)
+{
+	if (!cJSON_IsBool(v))
+		return perr(c->err, c->file, jpath, "expected true or false");
+	*ret = cJSON_IsTrue(v);
+	return 0;
+}
+
+static int parse_rootfs(struct pctx *c, const cJSON *obj)
+{
+	static const char *const keys[] = { "image", "masked", "binds", "workdir_exec", NULL };
+	const cJSON *v;
+	int r = check_keys(c, obj, "rootfs", keys);
+
+	if (r < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "image"))) {
+		free(c->p->image);
+		c->p->image = NULL;
+		if (cJSON_IsString(v)) {
+			if (!valid_name(v->valuestring) && v->valuestring[0] != '/')
+				return perr(c->err, c->file, "rootfs.image",
+					    "expected a runtime name (see `hutch runtime list`) or an absolute path");
+			c->p->image = xstrdup(v->valuestring);
+		} else if (!cJSON_IsNull(v)) {
+			return perr(c->err, c->file, "rootfs.image", "expected a string or null (host view)");
+		}
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "masked"))) {
+		char **m = NULL;
+		r = parse_strv(c, v, "rootfs.masked", true, &m);
+		if (r < 0)
+			return r;
+		strv_free(c->p->masked);
+		c->p->masked = m;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "workdir_exec"))) {
+		r = parse_bool(c, v, "rootfs.workdir_exec", &c->p->workdir_exec);
+		if (r < 0)
+			return r;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "binds"))) {
+		static const char *const bk[] = { "src", "dst", "rw", "exec", "optional", NULL };
+		const cJSON *it;
+		size_t n, i = 0;
+		struct hutch_bind *b;
+
+		if (!cJSON_IsArray(v))
+			return perr(c->err, c->file, "rootfs.binds", "expected an array of {src, dst, rw, exec}");
+		n = (size_t)cJSON_GetArraySize(v);
+		if (n > 256)
+			return perr(c->err, c->file, "rootfs.binds", "more than 256 binds");
+		b = calloc(n ? n : 1, sizeof(*b));
+		if (!b)
+			return herr(c->err, ENOMEM, "%s", c->file);
+		for (size_t k = 0; k < c->p->n_binds; k++) {
+			free((char *)c->p->binds[k].src);
+			free((char *)c->p->binds[k].dst);
+		}
+		free(c->p->binds);
+		c->p->binds = b;
+		c->p->n_binds = 0;
+		cJSON_ArrayForEach(it, v) {
+			char jp[128];
+			const cJSON *s, *d, *f;
+			bool flag;
+
+			snprintf(jp, sizeof(jp), "rootfs.binds[%zu]", i++);
+			r = check_keys(c, it, jp, bk);
+			if (r < 0)
+				return r;
+			s = cJSON_GetObjectItemCaseSensitive(it, "src");
+			d = cJSON_GetObjectItemCaseSensitive(it, "dst");
+			if (!cJSON_IsString(s) || s->valuestring[0] != '/')
+				return perr(c->err, c->file, jp, "src: expected an absolute host path");
+			if (d && (!cJSON_IsString(d) || mnt_check_inside_path("path", d->valuestring, NULL) < 0))
+				return perr(c->err, c->file, jp, "dst: expected an absolute path inside");
+			b = &c->p->binds[c->p->n_binds++];
+			b->src = xstrdup(s->valuestring);
+			b->dst = xstrdup(d ? d->valuestring : s->valuestring);
+			if ((f = cJSON_GetObjectItemCaseSensitive(it, "rw"))) {
+				if (parse_bool(c, f, jp, &flag) < 0)
+					return -EINVAL;
+				b->flags |= flag ? HUTCH_BIND_RW : 0;
+			}
+			if ((f = cJSON_GetObjectItemCaseSensitive(it, "exec"))) {
+				if (parse_bool(c, f, jp, &flag) < 0)
+					return -EINVAL;
+				b->flags |= flag ? HUTCH_BIND_EXEC : 0;
+			}
+			if ((f = cJSON_GetObjectItemCaseSensitive(it, "optional"))) {
+				if (parse_bool(c, f, jp, &flag) < 0)
+					return -EINVAL;
+				b->flags |= flag ? HUTCH_BIND_OPTIONAL : 0;
+			}
+		}
+	}
+	return 0;
+}
+
+static int parse_network(struct pctx *c, const cJSON *obj)
+{
+	static const char *const keys[] = { "mode", "allowed", NULL };
+	const cJSON *v, *it;
+	int r = check_keys(c, obj, "network", keys);
+	enum hutch_net_mode m;
+
+	if (r < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "allowed"))) {
+		unsigned mask = 0;
+		if (!cJSON_IsArray(v))
+			return perr(c->err, c->file, "network.allowed", "expected an array of modes");
+		cJSON_ArrayForEach(it, v) {
+			if (!cJSON_IsString(it) || net_mode_parse(it->valuestring, &m) < 0)
+				return perr(c->err, c->file, "network.allowed",
+					    "expected none, loopback, egress or publish");
+			mask |= 1u << m;
+		}
+		if (c->is_child && !c->p->admin && (mask & ~c->p->net_allowed))
+			return perr(c->err, c->file, "network.allowed",
+				    "allows a mode the parent does not; only an admin profile may");
+		c->p->net_allowed = mask;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "mode"))) {
+		if (!cJSON_IsString(v) || net_mode_parse(v->valuestring, &m) < 0)
+			return perr(c->err, c->file, "network.mode",
+				    "expected \"none\", \"loopback\", \"egress\" or \"publish\"");
+		c->p->net = m;
+	}
+	if (!(c->p->net_allowed & (1u << c->p->net)))
+		return perr(c->err, c->file, "network.mode", "\"%s\" is not in network.allowed",
+			    net_mode_name(c->p->net));
+	return 0;
+}
+
+static int parse_errno(struct pctx *c, const cJSON *v, const char *jpath, int *ret)
+{
+	if (cJSON_IsNumber(v) && v->valueint > 0 && v->valueint < 4096) {
+		*ret = v->valueint;
+		return 0;
+	}
+	if (cJSON_IsString(v))
+		for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
+			if (strcmp(v->valuestring, errno_names[i].name) == 0) {
+				*ret = errno_names[i].value;
+				return 0;
+			}
+	return perr(c->err, c->file, jpath, "expected an errno name (EPERM, EACCES, ENOSYS, ...) or number");
+}
+
+static int parse_action(struct pctx *c, const cJSON *v, const char *jpath, enum hutch_sc_action *ret)
+{
+	static const char *const names[] = { "allow", "errno", "kill", "log" };
+
+	if (cJSON_IsString(v))
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (strcmp(v->valuestring, names[i]) == 0) {
+				*ret = (enum hutch_sc_action)i;
+				return 0;
+			}
+	return perr(c->err, c->file, jpath, "expected \"allow\", \"errno\", \"kill\" or \"log\"");
+}
+
+static int parse_arg(struct pctx *c, const cJSON *a, const char *jp, struct hutch_sc_arg *ret)
+{
+	static const char *const keys[] = { "index", "op", "value", "mask", NULL };
+	static const char *const ops[] = { "eq", "ne", "lt", "le", "gt", "ge", "masked_eq" };
+	const cJSON *v;
+	int r = check_keys(c, a, jp, keys);
+
+	if (r < 0)
+		return r;
+	v = cJSON_GetObjectItemCaseSensitive(a, "index");
+	if (!cJSON_IsNumber(v) || v->valueint < 0 || v->valueint > 5)
+		return perr(c->err, c->file, jp, "index: expected 0..5");
+	ret->index = (unsigned)v->valueint;
+	v = cJSON_GetObjectItemCaseSensitive(a, "op");
+	ret->op = HUTCH_SC_EQ;
+	if (v) {
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(ops); i++)
+			if (cJSON_IsString(v) && strcmp(v->valuestring, ops[i]) == 0)
+				break;
+		if (i == ARRAY_SIZE(ops))
+			return perr(c->err, c->file, jp, "op: expected eq, ne, lt, le, gt, ge or masked_eq");
+		ret->op = (enum hutch_sc_op)i;
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *key = k ? "mask" : "value";
+		uint64_t *dst = k ? &ret->mask : &ret->value;
+		v = cJSON_GetObjectItemCaseSensitive(a, key);
+		if (!v) {
+			if (k == 0 || ret->op == HUTCH_SC_MASKED_EQ)
+				return perr(c->err, c->file, jp, "%s: missing", key);
+			continue;
+		}
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9007199254740992.0)
+			*dst = (uint64_t)v->valuedouble;
+		else if (cJSON_IsString(v)) {
+			char *end;
+			errno = 0;
+			*dst = strtoull(v->valuestring, &end, 0);
+			if (errno || *end || !v->valuestring[0])
+				return perr(c->err, c->file, jp, "%s: expected a number or a \"0x...\" string", key);
+		} else
+			return perr(c->err, c->file, jp, "%s: expected a number or a \"0x...\" string", key);
+	}
+	return 0;
+}
+
+static int parse_seccomp(struct pctx *c, const cJSON *obj)
+{
+	static const char *const keys[] = { "enabled", "default_action", "default_errno", "rules", NULL };
+	static const char *const rk[] = { "syscalls", "action", "errno", "args", "comment", NULL };
+	const cJSON *v, *rule;
+	int r = check_keys(c, obj, "seccomp", keys);
+	size_t total = 0, i = 0;
+	struct hutch_sc_rule *rules;
+
+	if (r < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "enabled")) &&
+	    parse_bool(c, v, "seccomp.enabled", &c->p->seccomp_enabled) < 0)
+		return -EINVAL;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "default_action")) &&
+	    parse_action(c, v, "seccomp.default_action", &c->p->seccomp.default_action) < 0)
+		return -EINVAL;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "default_errno")) &&
+	    parse_errno(c, v, "seccomp.default_errno", &c->p->seccomp.default_errno) < 0)
+		return -EINVAL;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "rules");
+	if (!v)
+		return 0;
+	if (!cJSON_IsArray(v))
+		return perr(c->err, c->file, "seccomp.rules", "expected an array of rules");
+	cJSON_ArrayForEach(rule, v) {
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(rule, "syscalls");
+		if (cJSON_IsArray(s))
+			total += (size_t)cJSON_GetArraySize(s);
+	}
+	if (total > PROFILE_MAX_ITEMS)
+		return perr(c->err, c->file, "seccomp.rules", "more than %d syscalls", PROFILE_MAX_ITEMS);
+	rules = calloc(total ? total : 1, sizeof(*rules));
+	if (!rules)
+		return herr(c->err, ENOMEM, "%s", c->file);
+	for (size_t k = 0; k < c->p->seccomp.n_rules; k++)
+		free((char *)c->p->sc_rules[k].syscall);
+	free(c->p->sc_rules);
+	c->p->sc_rules = rules;
+	c->p->seccomp.rules = rules;
+	c->p->seccomp.n_rules = 0;
+	cJSON_ArrayForEach(rule, v) {
+		struct hutch_sc_rule tmpl = { 0 };
+		const cJSON *s, *sc;
+		char jp[128];
+		size_t ri = i++;
+
+		snprintf(jp, sizeof(jp), "seccomp.rules[%zu]", ri);
+		r = check_keys(c, rule, jp, rk);
+		if (r < 0)
+			return r;
+		s = cJSON_GetObjectItemCaseSensitive(rule, "action");
+		snprintf(jp, sizeof(jp), "seccomp.rules[%zu].action", ri);
+		if (!s)
+			return perr(c->err, c->file, jp, "missing");
+		if (parse_action(c, s, jp, &tmpl.action) < 0)
+			return -EINVAL;
+		if ((s = cJSON_GetObjectItemCaseSensitive(rule, "errno"))) {
+			snprintf(jp, sizeof(jp), "seccomp.rules[%zu].errno", ri);
+			if (parse_errno(c, s, jp, &tmpl.errno_value) < 0)
+				return -EINVAL;
+			if (tmpl.action != HUTCH_SC_ERRNO)
+				return perr(c->err, c->file, jp, "only valid with \"action\": \"errno\"");
+		}
+		if ((s = cJSON_GetObjectItemCaseSensitive(rule, "args"))) {
+			const cJSON *a;
+			snprintf(jp, sizeof(jp), "seccomp.rules[%zu].args", ri);
+			if (!cJSON_IsArray(s) || cJSON_GetArraySize(s) > 6)
+				return perr(c->err, c->file, jp, "expected an array of at most 6 conditions");
+			cJSON_ArrayForEach(a, s) {
+				snprintf(jp, sizeof(jp), "seccomp.rules[%zu].args[%u]", ri, tmpl.n_args);
+				if (parse_arg(c, a, jp, &tmpl.args[tmpl.n_args]) < 0)
+					return -EINVAL;
+				tmpl.n_args++;
+			}
+		}
+		s = cJSON_GetObjectItemCaseSensitive(rule, "syscalls");
+		snprintf(jp, sizeof(jp), "seccomp.rules[%zu].syscalls", ri);
+		if (!cJSON_IsArray(s) || cJSON_GetArraySize(s) == 0)
+			return perr(c->err, c->file, jp, "expected a non-empty array of syscall names or @groups");
+		cJSON_ArrayForEach(sc, s) {
+			const char *nm = cJSON_IsString(sc) ? sc->valuestring : NULL;
+			if (!nm || (nm[0] == '@' ? !hutch_seccomp_group(nm) : hutch_seccomp_syscall_nr(nm) < 0))
+				return perr(c->err, c->file, jp, "unknown %s \"%s\"",
+					    nm && nm[0] == '@' ? "syscall group" : "syscall",
+					    nm ? nm : "(not a string)");
+			rules[c->p->seccomp.n_rules] = tmpl;
+			rules[c->p->seccomp.n_rules].syscall = strdup(nm);
+			if (!rules[c->p->seccomp.n_rules++].syscall)
+				return herr(c->err, ENOMEM, "%s", c->file);
+		}
+	}
+	return 0;
+}
+
+static int parse_environment(struct pctx *c, const cJSON *obj)
+{
+	static const char *const keys[] = { "set", "allow", NULL };
+	const cJSON *v, *it;
+	int r = check_keys(c, obj, "environment", keys);
+
+	if (r < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "set"))) {
+		size_t n, i = 0;
+		char **e;
+		if (!cJSON_IsObject(v))
+			return perr(c->err, c->file, "environment.set", "expected an object of NAME: \"value\"");
+		n = (size_t)cJSON_GetArraySize(v);
+		if (n > 256)
+			return perr(c->err, c->file, "environment.set", "more than 256 variables");
+		e = calloc(n + 1, sizeof(char *));
+		if (!e)
+			return herr(c->err, ENOMEM, "%s", c->file);
+		cJSON_ArrayForEach(it, v) {
+			if (!cJSON_IsString(it) || !it->string[0] || strchr(it->string, '=')) {
+				strv_free(e);
+				return perr(c->err, c->file, "environment.set",
+					    "\"%s\": expected a name without '=' and a string value", it->string);
+			}
+			if (asprintf(&e[i], "%s=%s", it->string, it->valuestring) < 0) {
+				e[i] = NULL;
+				strv_free(e);
+				return herr(c->err, ENOMEM, "%s", c->file);
+			}
+			i++;
+		}
+		strv_free(c->p->env_set);
+		c->p->env_set = e;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "allow"))) {
+		char **a = NULL;
+		r = parse_strv(c, v, "environment.allow", false, &a);
+		if (r < 0)
+			return r;
+		strv_free(c->p->env_allow);
+		c->p->env_allow = a;
+	}
+	return 0;
+}
+
+static int parse_identity(struct pctx *c, const cJSON *obj)
+{
+	static const char *const keys[] = { "uid", "gid", NULL };
+	const cJSON *v;
+	int r = check_keys(c, obj, "identity", keys);
+
+	if (r < 0)
+		return r;
+	for (int k = 0; k < 2; k++) {
+		v = cJSON_GetObjectItemCaseSensitive(obj, k ? "gid" : "uid");
+		if (!v)
+			continue;
+		if (!cJSON_IsNumber(v) || v->valueint < 1 || v->valueint > 65535 ||
+		    v->valuedouble != (double)v->valueint)
+			return perr(c->err, c->file, k ? "identity.gid" : "identity.uid",
+				    "expected a whole number 1..65535 (0, root, is not allowed)");
+		if (k)
+			c->p->gid = (gid_t)v->valueint;
+		else
+			c->p->uid = (uid_t)v->valueint;
+	}
+	return 0;
+}
+
+/* Apply one profile file's object on top of what its parents set. */
+static int apply_layer(struct pctx *c, const cJSON *j)
+{
+	static const char *const keys[] = { "description", "extends", "admin", "rootfs", "limits",
+					    "network", "seccomp", "environment", "identity", "$schema",
+					    NULL };
+	const cJSON *v;
+	int r = check_keys(c, j, "(top level)", keys);
+
+	if (r < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "description"))) {
+		if (!cJSON_IsString(v))
+			return perr(c->err, c->file, "description", "expected a string");
+		free(c->p->description);
+		c->p->description = xstrdup(v->valuestring);
+	}
+	c->p->admin = false;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "admin")) && parse_bool(c, v, "admin", &c->p->admin) < 0)
+		return -EINVAL;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "limits")) && (r = parse_limits(c, v)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "rootfs")) && (r = parse_rootfs(c, v)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "network")) && (r = parse_network(c, v)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "seccomp")) && (r = parse_seccomp(c, v)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "environment")) && (r = parse_environment(c, v)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "identity")) && (r = parse_identity(c, v)) < 0)
+		return r;
+	return 0;
+}
+
+static int validate_final(struct pctx *c)
+{
+	for (int i = 0; i < LIM__MAX; i++)
+		if (above(c->p->def[i], c->p->ceil[i])) {
+			char jp[64];
+			snprintf(jp, sizeof(jp), "limits.%s.default", limit_table[i].key);
+			return perr(c->err, c->file, jp, "is above limits.%s.ceiling", limit_table[i].key);
+		}
+	return 0;
+}
+
+int profile_load(const char *name_or_path, const char *search_path, struct profile **ret,
+		 struct hutch_error *err)
+{
+	cJSON *chain[PROFILE_MAX_DEPTH] = { 0 };
+	char *paths[PROFILE_MAX_DEPTH] = { 0 };
+	struct profile *p = calloc(1, sizeof(*p));
+	const char *next = name_or_path;
+	int depth = 0, r = 0;
+
+	if (!p)
+		return herr(err, ENOMEM, "profile");
+	/* Walk the extends chain child -> root, then apply root -> child. */
+	while (next) {
+		const cJSON *ext;
+		if (depth == PROFILE_MAX_DEPTH) {
+			r = herr(err, ELOOP, "%s: extends chain longer than %d", paths[0], PROFILE_MAX_DEPTH);
+			goto out;
+		}
+		r = profile_find(next, search_path, &paths[depth], err);
+		if (r < 0) {
+			if (depth > 0)
+				herr_prefix(err, "%s: extends", paths[depth - 1]);
+			goto out;
+		}
+		for (int k = 0; k < depth; k++) {
+			char a[PATH_MAX], b[PATH_MAX];
+			if (realpath(paths[k], a) && realpath(paths[depth], b) && strcmp(a, b) == 0) {
+				r = herr(err, ELOOP, "%s: extends: cycle through %s", paths[0], paths[depth]);
+				depth++;
+				goto out;
+			}
+		}
+		r = read_json(paths[depth], &chain[depth], err);
+		if (r < 0) {
+			depth++;
+			goto out;
+		}
+		ext = cJSON_GetObjectItemCaseSensitive(chain[depth], "extends");
+		if (ext && !cJSON_IsString(ext)) {
+			r = perr(err, paths[depth], "extends", "expected a profile name");
+			depth++;
+			goto out;
+		}
+		next = ext ? ext->valuestring : NULL;
+		depth++;
+	}
+	/* Built-in base: the values a profile without a parent starts from. */
+	p->uid = HUTCH_DEFAULT_UID;
+	p->gid = HUTCH_DEFAULT_UID;
+	p->net = HUTCH_NET_NONE;
+	p->net_allowed = (1u << HUTCH_NET_NONE) | (1u << HUTCH_NET_LOOPBACK) | (1u << HUTCH_NET_EGRESS) |
+			 (1u << HUTCH_NET_PUBLISH);
+	p->seccomp_enabled = true;
+	p->seccomp.default_action = HUTCH_SC_ALLOW;
+	p->seccomp.default_errno = EPERM;
+	for (int k = depth - 1; k >= 0; k--) {
+		struct pctx c = { .file = paths[k], .err = err, .p = p, .is_child = k != depth - 1 };
+		r = apply_layer(&c, chain[k]);
+		if (r < 0)
+			goto out;
+		if (k == 0)
+			r = validate_final(&c);
+		if (r < 0)
+			goto out;
+	}
+	{
+		const char *base = strrchr(paths[0], '/');
+		char *nm = strdup(base ? base + 1 : paths[0]);
+		if (nm && strlen(nm) > 5 && strcmp(nm + strlen(nm) - 5, ".json") == 0)
+			nm[strlen(nm) - 5] = '\0';
+		p->name = nm;
+		p->path = strdup(paths[0]);
+		if (asprintf((char **)&p->seccomp.name, "profile %s", nm ? nm : "?") < 0)
+			p->seccomp.name = NULL;
+	}
+	*ret = TAKE_PTR(p);
+	r = 0;
+out:
+	for (int k = 0; k < PROFILE_MAX_DEPTH; k++) {
+		cJSON_Delete(chain[k]);
+		free(paths[k]);
+	}
+	profile_free(p);
+	return r;
+}
+
+int profile_apply_limits(const struct profile *p, const struct run_overrides *o,
+			 struct hutch_limits *l, struct hutch_error *err)
+{
+	uint64_t v[LIM__MAX];
+
+	for (int i = 0; i < LIM__MAX; i++) {
+		v[i] = p->def[i];
+		if (o && o->set[i]) {
+			if (above(o->val[i], p->ceil[i])) {
+				char want[32], ceil[32];
+				if (limit_table[i].kind == LK_SIZE) {
+					hu_format_size(o->val[i], want, sizeof(want));
+					hu_format_size(p->ceil[i], ceil, sizeof(ceil));
+				} else if (limit_table[i].kind == LK_TIME) {
+					hu_format_time(o->val[i], want, sizeof(want));
+					hu_format_time(p->ceil[i], ceil, sizeof(ceil));
+				} else {
+					snprintf(want, sizeof(want), "%llu", (unsigned long long)o->val[i]);
+					snprintf(ceil, sizeof(ceil), "%llu", (unsigned long long)p->ceil[i]);
+				}
+				return herr(err, EPERM,
+					    "%s %s is above the ceiling of profile %s (limits.%s.ceiling = %s); "
+					    "ask for at most %s or use a profile with a higher ceiling",
+					    limit_table[i].option, o->val[i] ? want : "unlimited", p->name,
+					    limit_table[i].key, ceil, ceil);
+			}
+			v[i] = o->val[i];
+		}
+	}
+	l->cpu_time_us = v[LIM_TIME];
+	l->wall_time_us = v[LIM_WALL_TIME];
+	l->memory_bytes = v[LIM_MEMORY];
+	l->pids = v[LIM_PIDS];
+	l->fsize_bytes = v[LIM_FSIZE];
+	l->output_bytes = v[LIM_OUTPUT];
+	l->nofile = v[LIM_NOFILE];
+	l->stack_bytes = v[LIM_STACK];
+	l->tmpfs_bytes = v[LIM_TMPFS];
+	l->shm_bytes = v[LIM_SHM];
+	return 0;
+}
