@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -332,13 +333,23 @@ void child_init_main(struct child_ctx *ctx)
 		_exit(125);
 	if (hu_read_full(ctx->sync_fd, &c, 1) != 1)
 		_exit(125);
-	close(ctx->sync_fd);
 	t_id = hu_now_us();
 
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 		herr(&err, errno, "become root of the user namespace");
 		setup_failed(ctx, &err);
 	}
+	/* A change of credentials clears the parent-death signal: arm it
+	 * again, then check the lifeline (the supervisor holds the sync pipe's
+	 * write end until it is done) in case it died in between. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(125);
+	{
+		struct pollfd pfd = { .fd = ctx->sync_fd, .events = POLLIN };
+		if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)))
+			_exit(125);
+	}
+	close(ctx->sync_fd);
 	/* Joined the run's cgroup already (supervisor), so it becomes our
 	 * cgroup namespace root: /proc/self/cgroup shows "/" inside. */
 	if (unshare(CLONE_NEWCGROUP) < 0) {

@@ -407,6 +407,8 @@ static void sup_verdict(struct supervisor *s, const struct cg_stats *st, bool ha
 	}
 	if (have_stats)
 		r->oom_killed = st->oom_killed;
+	if (!s->got_exit_report && s->killed != KILL_NONE)
+		r->signal = SIGKILL; /* init and the program died of our SIGKILL */
 
 	if (s->killed == KILL_SECCOMP) {
 		char desc[256];
@@ -647,10 +649,9 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	r = write_id_maps(s.pid, spec->host_uid_base, err);
 	if (r == 0 && cg_run_clone_fd(s.cg) < 0)
 		r = cg_run_attach(s.cg, s.pid, err);
+	/* syncp[1] stays open until the end: it is init's lifeline. */
 	if (r == 0 && hu_write_all(syncp[1], "G", 1) < 0)
 		r = herr(err, errno, "release sandbox init");
-	close(syncp[1]);
-	syncp[1] = -1;
 	if (r < 0) {
 		sup_kill(&s, KILL_INTERNAL);
 		(void)waitid(P_PIDFD, (id_t)s.pidfd, NULL, WEXITED | __WALL);
