@@ -28,7 +28,7 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN  := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all deps check check-unit check-integration check-security check-v2 asan fuzz lint bench format install clean
+.PHONY: all demo deps check check-unit check-integration check-security check-v2 asan fuzz lint bench format install clean
 
 all: hutch $(UNIT_BIN) $(HELPER_BIN)
 
@@ -58,6 +58,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libhutch-runtime.a $(BUILD)/libhu
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -D_GNU_SOURCE -Wall -Wextra -Werror -static -o $@ $< -lpthread
+
+demo: all
+	@./examples/grade.sh
 
 check: all
 	@./tests/run.sh
