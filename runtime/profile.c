@@ -490,7 +490,7 @@ static int parse_rootfs(struct pctx *c, const cJSON *obj)
 		cJSON_ArrayForEach(it, v) {
 			char jp[128];
 			const cJSON *s, *d, *f;
-			bool flag;
+			bool flag = false;
 
 			snprintf(jp, sizeof(jp), "rootfs.binds[%zu]", i++);
 			r = check_keys(c, it, jp, bk);

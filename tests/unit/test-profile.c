@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* Profile loader: strict validation with file + JSON path in every error,
+ * extends chains, ceilings, overrides. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profile.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/hutch-profile-test.XXXXXX";
+
+static void put(const char *name, const char *json)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s.json", dir, name);
+	f = fopen(p, "w");
+	fputs(json, f);
+	fclose(f);
+}
+
+/* Load name from the test dir; return the error message (or "ok"). */
+static const char *load(const char *name, struct profile **ret)
+{
+	static struct hutch_error err;
+	struct profile *p = NULL;
+
+	memset(&err, 0, sizeof(err));
+	if (profile_load(name, dir, &p, &err) < 0)
+		return err.msg;
+	if (ret)
+		*ret = p;
+	else
+		profile_free(p);
+	return "ok";
+}
+
+static void expect_error(const char *name, const char *json, const char *want)
+{
+	const char *msg;
+
+	put(name, json);
+	msg = load(name, NULL);
+	if (!ok(strstr(msg, want) != NULL, "%s: error mentions '%s'", name, want))
+		printf("#   got: %s\n", msg);
+}
+
+int main(void)
+{
+	struct profile *p = NULL;
+	struct run_overrides o = { 0 };
+	struct hutch_limits l;
+	struct hutch_error err = { 0 };
+
+	if (!mkdtemp(dir))
+		tap_skip_all("mkdtemp failed");
+
+	put("base", "{\"limits\": {\"memory\": {\"default\": \"64M\", \"ceiling\": \"256M\"},"
+		    " \"time\": {\"default\": 1, \"ceiling\": 10}},"
+		    " \"network\": {\"mode\": \"none\", \"allowed\": [\"none\", \"loopback\"]},"
+		    " \"environment\": {\"set\": {\"PATH\": \"/bin\"}}}");
+	is_str(load("base", &p), "ok", "base profile loads");
+	if (p) {
+		is_int(p->def[LIM_MEMORY], 64 << 20, "memory default 64M");
+		is_int(p->ceil[LIM_MEMORY], 256 << 20, "memory ceiling 256M");
+		is_int(p->def[LIM_TIME], 1000000, "time default 1 s");
+		is_str(p->env_set[0], "PATH=/bin", "environment.set");
+		is_str(p->name, "base", "name from the file");
+
+		o.set[LIM_MEMORY] = true;
+		o.val[LIM_MEMORY] = 128 << 20;
+		is_int(profile_apply_limits(p, &o, &l, &err), 0, "override below the ceiling accepted");
+		is_int(l.memory_bytes, 128 << 20, "override applied");
+		o.val[LIM_MEMORY] = 512 << 20;
+		is_int(profile_apply_limits(p, &o, &l, &err), -EPERM, "override above the ceiling refused");
+		ok(strstr(err.msg, "--memory 512M is above the ceiling") != NULL &&
+			   strstr(err.msg, "limits.memory.ceiling = 256M") != NULL,
+		   "refusal names the option, the key and the ceiling: %s", err.msg);
+		profile_free(p);
+		p = NULL;
+	}
+
+	put("child", "{\"extends\": \"base\", \"limits\": {\"memory\": {\"default\": \"32M\"}}}");
+	is_str(load("child", &p), "ok", "child extends base");
+	if (p) {
+		is_int(p->def[LIM_MEMORY], 32 << 20, "child overrides the default");
+		is_int(p->ceil[LIM_MEMORY], 256 << 20, "child inherits the ceiling");
+		is_int(p->def[LIM_TIME], 1000000, "child inherits other limits");
+		profile_free(p);
+		p = NULL;
+	}
+	expect_error("raise", "{\"extends\": \"base\", \"limits\": {\"memory\": {\"ceiling\": \"1G\"}}}",
+		     "limits.memory.ceiling: raises the parent's ceiling");
+	put("adminraise", "{\"extends\": \"base\", \"admin\": true, \"limits\": {\"memory\": {\"ceiling\": \"1G\"}}}");
+	is_str(load("adminraise", NULL), "ok", "an admin profile may raise a ceiling");
+	expect_error("netraise", "{\"extends\": \"base\", \"network\": {\"allowed\": [\"egress\"]}}",
+		     "network.allowed: allows a mode the parent does not");
+
+	put("cyc-a", "{\"extends\": \"cyc-b\"}");
+	put("cyc-b", "{\"extends\": \"cyc-a\"}");
+	expect_error("cyc-a", "{\"extends\": \"cyc-b\"}", "cycle");
+	expect_error("orphan", "{\"extends\": \"no-such-parent\"}", "profile 'no-such-parent' not found");
+
+	expect_error("unknown-top", "{\"limit\": {}}", "(top level): unknown key 'limit'");
+	expect_error("unknown-limit", "{\"limits\": {\"memroy\": 1}}", "limits: unknown key 'memroy'");
+	expect_error("neg", "{\"limits\": {\"memory\": {\"ceiling\": -5}}}", "limits.memory.ceiling: must not be negative");
+	expect_error("badsize", "{\"limits\": {\"memory\": {\"ceiling\": \"12X\"}}}", "limits.memory.ceiling: expected a size");
+	expect_error("absurd", "{\"limits\": {\"memory\": {\"ceiling\": \"900T\"}}}", "limits.memory.ceiling");
+	expect_error("wrongtype", "{\"limits\": {\"pids\": {\"default\": \"many\"}}}", "limits.pids.default: expected a whole number");
+	expect_error("defabove", "{\"limits\": {\"pids\": {\"default\": 100, \"ceiling\": 10}}}", "limits.pids.default: is above limits.pids.ceiling");
+	expect_error("badnet", "{\"network\": {\"mode\": \"internet\"}}", "network.mode: expected");
+	expect_error("netnotallowed", "{\"network\": {\"mode\": \"egress\", \"allowed\": [\"none\"]}}", "network.mode: \"egress\" is not in network.allowed");
+	expect_error("badjson", "{\"limits\": ", "invalid JSON");
+	expect_error("notobj", "[1,2]", "must be a JSON object");
+	expect_error("deep", "{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", "nested deeper");
+	expect_error("trailing", "{} x", "invalid JSON");
+	expect_error("badmask", "{\"rootfs\": {\"masked\": [\"etc/shadow\"]}}", "rootfs.masked[0]: expected an absolute path");
+	expect_error("dotdot", "{\"rootfs\": {\"masked\": [\"/etc/../root\"]}}", "rootfs.masked[0]");
+	expect_error("badbind", "{\"rootfs\": {\"binds\": [{\"src\": \"rel\"}]}}", "rootfs.binds[0]: src");
+	expect_error("bindkey", "{\"rootfs\": {\"binds\": [{\"src\": \"/x\", \"mode\": 1}]}}", "rootfs.binds[0]: unknown key 'mode'");
+	expect_error("uid0", "{\"identity\": {\"uid\": 0}}", "identity.uid: expected a whole number 1..65535");
+	expect_error("envkey", "{\"environment\": {\"set\": {\"A=B\": \"x\"}}}", "environment.set");
+	expect_error("scaction", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"ptrace\"], \"action\": \"deny\"}]}}", "seccomp.rules[0].action: expected");
+	expect_error("scname", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"not_a_syscall_xyz\"], \"action\": \"errno\"}]}}", "seccomp.rules[0].syscalls: unknown syscall \"not_a_syscall_xyz\"");
+	expect_error("scgroup", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"@nonsense\"], \"action\": \"errno\"}]}}", "unknown syscall group \"@nonsense\"");
+	expect_error("scerrno", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"ptrace\"], \"action\": \"kill\", \"errno\": \"EPERM\"}]}}", "only valid with \"action\": \"errno\"");
+	expect_error("scarg", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"ioctl\"], \"action\": \"errno\", \"args\": [{\"index\": 9, \"value\": 1}]}]}}", "args[0]: index: expected 0..5");
+	expect_error("badname", "{}", "ok"); /* sanity: empty profile loads */
+	{
+		struct hutch_error e2 = { 0 };
+		struct profile *q = NULL;
+		ok(profile_load("../etc/passwd", dir, &q, &e2) < 0, "a name with a path is treated as a path and must exist");
+		ok(profile_load("bad name!", dir, &q, &e2) < 0 && strstr(e2.msg, "profile name"), "odd names refused");
+	}
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			printf("# cleanup of %s failed\n", dir);
+	}
+	return done_testing();
+}
