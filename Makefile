@@ -17,7 +17,7 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -D_GNU_SOURCE -Isandbox -Iruntime
            -DHUTCH_PROFILE_DIR='"$(abspath profiles)"' -DHUTCH_INSTALLED_PROFILE_DIR='"$(PREFIX)/share/hutch/profiles"'
 LDFLAGS ?=
 LDFLAGS += -pie -Wl,-z,relro,-z,now
-LIBS    := $(PKG_LIBS)
+LIBS    := $(PKG_LIBS) -lm
 
 SANDBOX_SRC := $(sort $(wildcard sandbox/*.c))
 SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/%.o)

@@ -260,6 +260,7 @@ static int cmd_run(int argc, char **argv)
 	struct hutch_error err = { 0 };
 	struct profile *prof = NULL;
 	struct hutch_seccomp *sc = NULL;
+	struct hutch_cgroup_host *cg_host = NULL;
 	struct hutch_bind *binds = NULL;
 	struct envv env = { 0 };
 	char **env_args = NULL;
@@ -434,6 +435,17 @@ static int cmd_run(int argc, char **argv)
 	spec.seccomp = sc;
 	spec.timings = timings;
 
+	/* One detection per process; stale cgroups of crashed runs (their
+	 * supervisor is dead) are killed and removed before we start. */
+	r = hutch_cgroup_detect(&cg_host, &err);
+	if (r < 0) {
+		die_msg("cgroups: %s", err.msg);
+		goto done;
+	}
+	if (hutch_cgroup_cleanup_stale(cg_host, &err) < 0)
+		die_msg("warning: cleaning stale cgroups: %s", err.msg);
+	spec.cgroups = cg_host;
+
 	r = hutch_run(&spec, &res, &err);
 	if (r < 0)
 		die_msg("%s", err.msg);
@@ -456,6 +468,7 @@ done:
 	if (res_fd >= 0)
 		close(res_fd);
 	hutch_seccomp_free(sc);
+	hutch_cgroup_host_free(cg_host);
 	profile_free(prof);
 	free(binds);
 	free(env_args);

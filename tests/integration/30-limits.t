@@ -80,6 +80,30 @@ for s in (signal.SIGTERM, signal.SIGXCPU, signal.SIGINT): signal.signal(s, signa
 while True: pass'
 is "$(jget status)" TO "ignoring SIGTERM/SIGXCPU: still TO"
 
+# Memory: an allocate-and-touch hog hits the cgroup limit: ML, not SG.
+hrun --memory 64M -- /usr/bin/python3 -c '
+b = []
+while True: b.append(bytearray(1 << 20))'
+is "$(jget status)" ML "memory hog: ML"
+is "$(jget oom_killed)" true "oom_killed from the cgroup's OOM count"
+peak=$(jget memory_peak)
+ok $([ "$peak" -gt $((48 << 20)) ] && [ "$peak" -le $((64 << 20)) ]; echo $?) "memory_peak near and not above the limit ($peak)"
+hrun --memory 64M --tmpfs-size 512M -- /bin/sh -c 'dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>/dev/null; echo survived'
+ok $([ "$(jget status)" = ML ] || ! echo "$OUT" | grep -q survived; echo $?) "filling tmpfs is charged to the sandbox (status $(jget status))"
+
+# Processes: a fork bomb stops at pids.max.
+hrun --pids 32 --time 2 --wall-time 5 -- /usr/bin/python3 -c '
+import os
+n = 0
+try:
+    while True:
+        if os.fork() == 0:
+            import time; time.sleep(3); os._exit(0)
+        n += 1
+except OSError as e:
+    print("EAGAIN" if e.errno == 11 else e.errno, n < 32)'
+is "$OUT" "EAGAIN True" "fork bomb: fork fails with EAGAIN below --pids"
+
 before=$(count_hutch_cgroups)
 for i in $(seq 20); do hrun -- /bin/true; done
 is "$(count_hutch_cgroups)" 0 "no hutch run cgroup left after 20 runs (before: $before)"

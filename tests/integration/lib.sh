@@ -42,5 +42,13 @@ print("null" if v is None else (str(v).lower() if isinstance(v,bool) else v))' "
 }
 # Host-side leftovers a run must not leave.
 count_hutch_mounts() { grep -c -E '/tmp/(skel|upper|work|root)|hutch' /proc/self/mountinfo || true; }
-count_hutch_cgroups() { find /sys/fs/cgroup -path '*/hutch/r*' -maxdepth 4 -type d 2>/dev/null | wc -l; }
+# Run cgroups (hutch/r<supervisor pid>.*) whose supervisor is gone: leftovers.
+count_hutch_cgroups() {
+	local n=0 d p
+	for d in $(find /sys/fs/cgroup -path '*/hutch/r*' -maxdepth 4 -type d 2>/dev/null); do
+		p=${d##*/r}; p=${p%%.*}
+		[ -d /proc/$p ] || n=$((n + 1))
+	done
+	echo $n
+}
 need_root() { [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }; }
