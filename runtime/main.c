@@ -16,6 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -215,13 +220,94 @@ static int env_put(struct envv *e, const char *kv)
 	return 0;
 }
 
-static int open_output(const char *path)
+/* Absolute, lexically normalised form of path (no symlink is resolved). */
+static int lexical_abs(const char *path, char *out, size_t len)
 {
-	/* O_NOFOLLOW: a symlink planted where an output file goes is refused. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	char tmp[PATH_MAX * 2], cwd[PATH_MAX];
+	size_t o = 0;
 
-	if (fd < 0)
-		die_msg("open %s: %s", path, strerror(errno));
+	if (path[0] == '/')
+		snprintf(tmp, sizeof(tmp), "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)))
+		snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path);
+	else
+		return -1;
+	for (char *c = strtok(tmp, "/"); c; c = strtok(NULL, "/")) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
+		if (o + strlen(c) + 2 > len)
+			return -1;
+		out[o++] = '/';
+		memcpy(out + o, c, strlen(c));
+		o += strlen(c);
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return 0;
+}
+
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0' || strcmp(dir, "/") == 0);
+}
+
+/* Open a file hutch (root) writes for the caller. The program may have
+ * planted things where it goes (CVE-2021-30465 class), so: no symlink in
+ * any component (RESOLVE_NO_SYMLINKS), no FIFO or device (O_NONBLOCK then
+ * S_ISREG: a FIFO would hang us), and never inside the workdir or a rw
+ * bind, where the program could replace it during the run. */
+static int open_output(const char *opt, const char *path, const char *const *rw_dirs, size_t n_rw)
+{
+	struct open_how how = { .flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW,
+				.mode = 0644,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	char abs_path[PATH_MAX], dir_real[PATH_MAX], dir_lex[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (lexical_abs(path, abs_path, sizeof(abs_path)) < 0) {
+		die_msg("%s %s: path too long", opt, path);
+		return -1;
+	}
+	for (size_t i = 0; i < n_rw; i++) {
+		if (!rw_dirs[i])
+			continue;
+		if ((lexical_abs(rw_dirs[i], dir_lex, sizeof(dir_lex)) == 0 && path_within(abs_path, dir_lex)) ||
+		    (realpath(rw_dirs[i], dir_real) && path_within(abs_path, dir_real))) {
+			die_msg("%s %s: inside %s, which the program can write: it could replace the "
+				"file; write it outside the workdir and read-write binds",
+				opt, path, rw_dirs[i]);
+			return -1;
+		}
+	}
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, abs_path, &how, sizeof(how));
+	if (fd < 0) {
+		int e = errno;
+		die_msg("%s %s: %s%s", opt, path, strerror(e),
+			e == ELOOP ? " (output paths may not contain symlinks)"
+			: e == ENXIO ? " (a FIFO without a reader: output must be a regular file)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		die_msg("%s %s: not a regular file", opt, path);
+		close(fd);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0) {
+		die_msg("%s %s: fcntl: %s", opt, path, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -268,6 +354,8 @@ static int cmd_run(int argc, char **argv)
 	const char *profile_name = "default", *workdir = NULL, *cwd = NULL, *stdin_path = NULL,
 		   *stdout_path = NULL, *stderr_path = NULL, *result_path = NULL;
 	bool redirect = false, timings = false;
+	int cancel_fd = -1;
+	sigset_t stop_sigs;
 	char image_path[4096];
 	int c, status = 125, in_fd = -1, out_fd = -1, err_fd = -1, res_fd = -1, r;
 
@@ -414,12 +502,29 @@ static int cmd_run(int argc, char **argv)
 	}
 	spec.stdout_fd = 1;
 	spec.stderr_fd = 2;
-	if (stdout_path && (spec.stdout_fd = out_fd = open_output(stdout_path)) < 0)
-		goto done;
-	if (stderr_path && (spec.stderr_fd = err_fd = open_output(stderr_path)) < 0)
-		goto done;
-	if (result_path && strcmp(result_path, "-") != 0 && (res_fd = open_output(result_path)) < 0)
-		goto done;
+	{
+		const char **rw = calloc(n_binds + 1, sizeof(char *));
+		size_t n_rw = 0;
+		bool bad = false;
+
+		if (!rw)
+			goto oom;
+		rw[n_rw++] = workdir;
+		for (size_t i = 0; i < n_binds; i++)
+			if (binds[i].flags & HUTCH_BIND_RW)
+				rw[n_rw++] = binds[i].src;
+		if (stdout_path && (spec.stdout_fd = out_fd = open_output("--stdout", stdout_path, rw, n_rw)) < 0)
+			bad = true;
+		if (!bad && stderr_path &&
+		    (spec.stderr_fd = err_fd = open_output("--stderr", stderr_path, rw, n_rw)) < 0)
+			bad = true;
+		if (!bad && result_path && strcmp(result_path, "-") != 0 &&
+		    (res_fd = open_output("--result", result_path, rw, n_rw)) < 0)
+			bad = true;
+		free(rw);
+		if (bad)
+			goto done;
+	}
 
 	spec.argv = argv + optind;
 	spec.envp = env.v;
@@ -446,10 +551,31 @@ static int cmd_run(int argc, char **argv)
 		die_msg("warning: cleaning stale cgroups: %s", err.msg);
 	spec.cgroups = cg_host;
 
+	/* SIGTERM, SIGINT, SIGHUP, SIGQUIT to hutch cancel the run cleanly
+	 * (sandbox killed, cgroups and mounts removed) instead of killing hutch
+	 * mid-teardown. */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGHUP);
+	sigaddset(&stop_sigs, SIGQUIT);
+	if (sigprocmask(SIG_BLOCK, &stop_sigs, NULL) == 0)
+		cancel_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	spec.cancel_fd = cancel_fd;
+
 	r = hutch_run(&spec, &res, &err);
 	if (r < 0)
 		die_msg("%s", err.msg);
 	status = hutch_result_exit_status(&res);
+	if (res.cancelled) {
+		struct signalfd_siginfo si;
+		int signo = SIGTERM;
+		if (read(cancel_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			signo = (int)si.ssi_signo;
+		snprintf(res.message, sizeof(res.message), "cancelled: hutch received SIG%s",
+			 sigabbrev_np(signo) ? sigabbrev_np(signo) : "?");
+		status = 128 + signo;
+	}
 	if (result_path) {
 		int fd = res_fd >= 0 ? res_fd : 1;
 		if (result_write_json(fd, &res, timings) < 0)
@@ -467,6 +593,8 @@ done:
 		close(err_fd);
 	if (res_fd >= 0)
 		close(res_fd);
+	if (cancel_fd >= 0)
+		close(cancel_fd);
 	hutch_seccomp_free(sc);
 	hutch_cgroup_host_free(cg_host);
 	profile_free(prof);

@@ -379,8 +379,14 @@ void child_init_main(struct child_ctx *ctx)
 	ctx->report_fd = 3;
 	if (syscall(SYS_close_range, 4, ~0U, 0) < 0)
 		_exit(125);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* keeps /proc/1 closed to the program */
-	(void)cap_set_proc(ctx->empty_caps);      /* init needs no capability to reap */
+	/* init needs no privilege to reap: give it all up. Failures here only
+	 * weaken defence in depth (the program cannot reach init: other uid,
+	 * hidden by hidepid, ptrace denied), so they are not fatal. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	for (int cap = 0; cap <= ctx->cap_last; cap++)
+		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	(void)cap_set_proc(ctx->empty_caps);
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 
 	for (;;) {
 		int st;

@@ -139,6 +139,10 @@ struct hutch_spec {
 	int stderr_fd;
 	bool redirect_stderr;
 
+	/* When this fd becomes readable (a signalfd, eventfd or pipe of the
+	 * caller's), the run is killed and reported as cancelled. -1: none. */
+	int cancel_fd;
+
 	const struct hutch_seccomp *seccomp; /* NULL: no filter (not advised) */
 	const struct hutch_cgroup_host *cgroups; /* NULL: auto-detect per run */
 
@@ -171,6 +175,7 @@ struct hutch_result {
 	bool stderr_truncated;
 	bool fsize_exceeded; /* SIGXFSZ */
 	bool exec_failed;    /* PROGRAM could not be executed */
+	bool cancelled;      /* spec->cancel_fd fired: killed on the caller's request */
 	int exec_errno;      /* errno of the failed execve (ENOENT: not found) */
 	int seccomp_syscall; /* -1: none; else the denied syscall number */
 	uint32_t seccomp_arch;

@@ -416,7 +416,10 @@ static int setup_proc(struct hutch_error *err)
 	size_t i;
 	int r;
 
-	r = do_mount("proc", STAGE_ROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+	/* hidepid=invisible (5.8): the program sees only processes of its own
+	 * uid, not the sandbox's init, whose command line is hutch's. */
+	r = do_mount("proc", STAGE_ROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "hidepid=invisible", err);
 	if (r < 0)
 		return r;
 	for (i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {

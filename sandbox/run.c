@@ -33,7 +33,7 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
-enum kill_reason { KILL_NONE = 0, KILL_OUTPUT, KILL_CPU, KILL_WALL, KILL_SECCOMP, KILL_INTERNAL };
+enum kill_reason { KILL_NONE = 0, KILL_OUTPUT, KILL_CPU, KILL_WALL, KILL_SECCOMP, KILL_CANCEL, KILL_INTERNAL };
 
 void hutch_spec_init(struct hutch_spec *spec)
 {
@@ -44,6 +44,7 @@ void hutch_spec_init(struct hutch_spec *spec)
 	spec->stdin_fd = -1;
 	spec->stdout_fd = -1;
 	spec->stderr_fd = -1;
+	spec->cancel_fd = -1;
 	spec->net = HUTCH_NET_NONE;
 }
 
@@ -250,9 +251,9 @@ static void sup_loop(struct supervisor *s)
 	uint64_t drain_deadline = 0;
 
 	for (;;) {
-		struct pollfd pfd[6];
+		struct pollfd pfd[7];
 		int n = 0, idx_pid = -1, idx_out = -1, idx_err = -1, idx_rep = -1, idx_sock = -1,
-		    idx_lis = -1;
+		    idx_lis = -1, idx_cancel = -1;
 		int64_t timeout_ms = -1;
 		uint64_t now = hu_now_us();
 		bool over = false;
@@ -287,6 +288,10 @@ static void sup_loop(struct supervisor *s)
 		if (s->listener >= 0) {
 			idx_lis = n;
 			pfd[n++] = (struct pollfd){ .fd = s->listener, .events = POLLIN };
+		}
+		if (s->spec->cancel_fd >= 0 && s->killed == KILL_NONE && !s->init_exited) {
+			idx_cancel = n;
+			pfd[n++] = (struct pollfd){ .fd = s->spec->cancel_fd, .events = POLLIN };
 		}
 
 		if (!s->init_exited && s->killed == KILL_NONE) {
@@ -354,6 +359,10 @@ static void sup_loop(struct supervisor *s)
 				s->errs.fd = -1;
 			}
 		}
+		if (idx_cancel >= 0 && pfd[idx_cancel].revents) {
+			s->res->cancelled = true;
+			sup_kill(s, KILL_CANCEL);
+		}
 		if (idx_rep >= 0 && pfd[idx_rep].revents)
 			sup_read_reports(s);
 		if (idx_sock >= 0 && pfd[idx_sock].revents) {
@@ -418,6 +427,11 @@ static void sup_verdict(struct supervisor *s, const struct cg_stats *st, bool ha
 		r->signal = SIGSYS;
 		r->exit_code = -1;
 		snprintf(r->message, sizeof(r->message), "%s", desc);
+	} else if (s->killed == KILL_CANCEL) {
+		r->status = HUTCH_SG;
+		r->signal = SIGKILL;
+		r->exit_code = -1;
+		snprintf(r->message, sizeof(r->message), "cancelled: the caller stopped the run");
 	} else if (r->exec_failed) {
 		r->status = HUTCH_RE;
 		r->exit_code = r->exec_errno == ENOENT ? 127 : 126;

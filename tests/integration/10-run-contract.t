@@ -72,6 +72,29 @@ is "$RC" 125 "missing workdir: 125"
 like "$ERR" "workdir" "message names the workdir"
 is "$(jget status)" XX "sandbox failure is XX"
 
+# Output files: never through a symlink, never a FIFO, never in the workdir.
+mkdir -p "$T/wd2" "$T/outs"
+ln -s /etc "$T/outs/link"
+hrun --stdout "$T/outs/link/hutch-should-not-exist" -- /bin/true
+is "$RC" 125 "--stdout through a symlinked directory refused"
+ok $([ ! -e /etc/hutch-should-not-exist ]; echo $?) "nothing created through the symlink"
+mkfifo "$T/outs/fifo"
+timeout 10 "$HUTCH" run --stdout "$T/outs/fifo" -- /bin/true >/dev/null 2>"$T/err"
+is "$?" 125 "--stdout onto a FIFO refused without hanging"
+hrun --workdir "$T/wd2" --result "$T/wd2/result.json" -- /bin/true
+is "$RC" 125 "--result inside the workdir refused (the program could forge it)"
+like "$ERR" "inside .*which the program can write" "message says why"
+
+# SIGTERM to hutch cancels the run and cleans up.
+"$HUTCH" run --result "$T/cancel.json" -- /bin/sleep 30 >/dev/null 2>&1 &
+hp=$!
+sleep 0.5
+kill -TERM $hp
+wait $hp
+is "$?" 143 "SIGTERM to hutch: exit 128+15"
+like "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["message"])' "$T/cancel.json")" "cancelled: hutch received SIGTERM" "result says cancelled"
+is "$(count_hutch_cgroups)" 0 "no cgroup left after cancel"
+
 "$HUTCH" run --help >"$T/h" 2>&1
 is "$?" 0 "run --help exits 0"
 for o in --profile --time --wall-time --memory --pids --fsize --output-limit --stdin --stdout --stderr --bind --workdir --env --net --result; do

@@ -14,8 +14,8 @@ is "$OUT" "0000000000000000" "every capability set empty, bounding and ambient t
 hrun -- /bin/sh -c 'grep NoNewPrivs /proc/self/status | awk "{print \$2}"'
 is "$OUT" 1 "no_new_privs set"
 
-hrun -- /bin/sh -c 'echo $$; ls /proc | grep -E "^[0-9]+$" | sort -n | head -1'
-is "$(echo $OUT)" "2 1" "own pid namespace: program is pid 2 under init 1"
+hrun -- /bin/sh -c 'echo $$; [ -e /proc/1/cmdline ] && echo visible || echo hidden'
+is "$(echo $OUT)" "2 hidden" "own pid namespace: program is pid 2; init (pid 1) hidden by hidepid"
 hrun -- /bin/sh -c 'ls /proc | grep -cE "^[0-9]+$"'
 ok $([ "$OUT" -le 4 ]; echo $?) "/proc shows only the sandbox's processes ($OUT)"
 
