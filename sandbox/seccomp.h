@@ -8,7 +8,8 @@
  * as is: no per-run compile.
  *
  * Syscalls of foreign architectures (i386 int 0x80, x32) always kill the
- * process. Rules with action KILL are compiled to SECCOMP_RET_USER_NOTIF so
+ * process; syscall numbers newer than hutch's table always fail with
+ * ENOSYS, as on an older kernel. Rules with action KILL are compiled to SECCOMP_RET_USER_NOTIF so
  * that the supervisor learns exactly which syscall was denied (it receives
  * the notification, records the syscall and kills the sandbox before
  * answering); see docs/seccomp.md.
@@ -59,13 +60,17 @@ struct hutch_sc_policy {
 };
 
 /* Compile policy into a reusable program. Unknown syscall or group names,
- * bad argument indexes and conflicting rules are errors naming the rule. */
+ * bad argument indexes and conflicting rules are errors naming the rule by
+ * its 0-based index in policy->rules ("rule 3: unknown syscall 'sokcet'").
+ * Names that exist only on other architectures are accepted and skipped. */
 int hutch_seccomp_compile(const struct hutch_sc_policy *policy,
 			  struct hutch_seccomp **ret, struct hutch_error *err);
 void hutch_seccomp_free(struct hutch_seccomp *prog);
 
 /* Members of a named group ("@mount" or "mount"); NULL-terminated array of
- * syscall names, or NULL if there is no such group. */
+ * syscall names, or NULL if there is no such group. A member may itself be
+ * a group ("@privileged" holds "@clock"); members that do not exist on this
+ * architecture are listed too (docs/seccomp.md lists every group). */
 const char *const *hutch_seccomp_group(const char *name);
 /* NULL-terminated list of all group names (without '@'). */
 const char *const *hutch_seccomp_group_names(void);
@@ -73,6 +78,13 @@ const char *const *hutch_seccomp_group_names(void);
 int hutch_seccomp_syscall_nr(const char *name);
 /* Name of native syscall nr, or NULL. */
 const char *hutch_seccomp_syscall_name(int nr);
+
+/* The built-in policy for untrusted code, used until profiles express it
+ * in JSON: allow by default, deny the kernel interfaces a sandboxed program
+ * has no use for (namespaces, mounts, ptrace, modules, bpf, io_uring, rare
+ * socket families, TIOCSTI, ...). Static data, never freed. Its table and
+ * the reasons are in docs/seccomp.md. */
+const struct hutch_sc_policy *hutch_seccomp_default_policy(void);
 
 /* ---- used by the core (run.c) ---- */
 
@@ -96,4 +108,13 @@ int sc_notify_deny(int listener, uint64_t id);
 void sc_describe_denied(const struct hutch_seccomp *prog, int nr, uint32_t arch,
 			char *buf, size_t len);
 
+#endif
+
+/* libseccomp's header is also called seccomp.h, and the Makefile's
+ * -Isandbox makes <seccomp.h> find this file first. The module's own
+ * sources define HUTCH_SECCOMP_LIBSECCOMP and #include <seccomp.h> to get
+ * libseccomp's through here (outside the include guard on purpose). This
+ * can go once the Makefile uses -iquote for sandbox/. */
+#ifdef HUTCH_SECCOMP_LIBSECCOMP
+#include_next <seccomp.h>
 #endif
