@@ -529,7 +529,7 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	struct stat wd_st;
 	bool wd_chowned = false;
 	struct cg_stats st = { 0 };
-	bool have_stats = false;
+	bool have_stats = false, attach_needed = true;
 	char name[64];
 	int r;
 
@@ -628,6 +628,14 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 			ca.cgroup = (uint64_t)cgfd;
 		}
 		pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid < 0 && (ca.flags & CLONE_INTO_CGROUP) && (errno == EINVAL || errno == E2BIG)) {
+			/* Kernel < 5.7: no CLONE_INTO_CGROUP; attach after. */
+			ca.flags &= ~CLONE_INTO_CGROUP;
+			ca.cgroup = 0;
+			cgfd = -1;
+			pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		}
+		attach_needed = cgfd < 0;
 		if (pid < 0) {
 			r = herr(err, errno, "clone3 with new namespaces");
 			goto out;
@@ -661,7 +669,7 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 		s.ncpu = 1;
 
 	r = write_id_maps(s.pid, spec->host_uid_base, err);
-	if (r == 0 && cg_run_clone_fd(s.cg) < 0)
+	if (r == 0 && attach_needed)
 		r = cg_run_attach(s.cg, s.pid, err);
 	/* syncp[1] stays open until the end: it is init's lifeline. */
 	if (r == 0 && hu_write_all(syncp[1], "G", 1) < 0)
@@ -697,11 +705,10 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 		res->time = (double)st.cpu_us / 1e6;
 		res->memory_peak = st.memory_peak;
 	}
-	if (!have_stats || (res->unenforced & HUTCH_UNENF_CPU_TREE)) {
+	if (!have_stats || (res->unenforced & HUTCH_UNENF_CPU_TREE))
 		res->time = (double)s.exit_rep.cpu_us / 1e6;
-		if (!res->memory_peak)
-			res->memory_peak = s.exit_rep.maxrss;
-	}
+	if (!res->memory_peak) /* no cgroup peak (none backend, old kernel): largest RSS */
+		res->memory_peak = s.exit_rep.maxrss;
 	res->stdout_truncated = s.out.truncated;
 	res->stderr_truncated = s.errs.truncated;
 	res->stdout_bytes = s.out.bytes;
