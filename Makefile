@@ -30,7 +30,7 @@ HELPER_BIN  := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 .PHONY: all demo deps check check-unit check-integration check-security check-v2 asan fuzz lint bench format install clean
 
-all: hutch $(UNIT_BIN) $(HELPER_BIN)
+all: hutch $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/bench/hb-spawn
 
 deps:
 	@./scripts/deps.sh
@@ -58,6 +58,17 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libhutch-runtime.a $(BUILD)/libhu
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -D_GNU_SOURCE -Wall -Wextra -Werror -static -o $@ $< -lpthread
+
+# The bench's launcher: fork + execve + wait4, the same for every tool.
+$(BUILD)/bench/hb-spawn: bench/hb-spawn.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g $(WARN) $(HARDEN) -D_GNU_SOURCE $(LDFLAGS) -o $@ $<
+
+# make bench: hutch against bubblewrap, firejail, crun and unshare on this
+# machine (installs the peers from Debian). BENCH_QUICK=1: the < 1 min run
+# CI does (peers only if present, no install, no targets judged).
+bench: hutch $(BUILD)/bench/hb-spawn
+	@python3 bench/bench.py $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
 demo: all
 	@./examples/grade.sh
