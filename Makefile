@@ -19,18 +19,25 @@ LDFLAGS ?=
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 LIBS    := $(PKG_LIBS) -lm
 
+# hutchd (server/): HTTP, SQLite, callbacks, token hashing.
+SERVER_PKGS   := libmicrohttpd sqlite3 libcurl libcrypto
+SERVER_CFLAGS := $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null) -Iserver -pthread
+SERVER_LIBS   := $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -pthread
+
 SANDBOX_SRC := $(sort $(wildcard sandbox/*.c))
 SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_LIB_SRC := $(filter-out runtime/main.c,$(sort $(wildcard runtime/*.c)))
 RUNTIME_LIB_OBJ := $(RUNTIME_LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC    := $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+SERVER_SRC  := $(filter-out server/main.c,$(sort $(wildcard server/*.c)))
+SERVER_OBJ  := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN  := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 .PHONY: all demo deps check check-unit check-integration check-security check-v2 asan fuzz lint bench format install clean
 
-all: hutch $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/bench/hb-spawn
+all: hutch hutchd $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/bench/hb-spawn
 
 deps:
 	@./scripts/deps.sh
@@ -49,6 +56,22 @@ $(BUILD)/libhutch-runtime.a: $(RUNTIME_LIB_OBJ)
 
 hutch: $(BUILD)/runtime/main.o $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/server/%.o: server/%.c $(wildcard server/*.h sandbox/*.h runtime/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SERVER_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libhutchd.a: $(SERVER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+hutchd: $(BUILD)/server/main.o $(BUILD)/libhutchd.a $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(SERVER_LIBS)
+
+# Unit tests of hutchd's modules link its library too.
+$(BUILD)/tests/unit/test-hutchd-%: tests/unit/test-hutchd-%.c $(BUILD)/libhutchd.a $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SERVER_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libhutchd.a $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a $(LIBS) $(SERVER_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a tests/unit/tap.h
 	@mkdir -p $(dir $@)
@@ -88,13 +111,14 @@ check-security: all
 check-v2: all
 	@./tests/v2/run-vm.sh
 
-install: hutch
+install: hutch hutchd
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hutch/profiles
 	install -m 0755 hutch $(DESTDIR)$(PREFIX)/bin/hutch
+	install -m 0755 hutchd $(DESTDIR)$(PREFIX)/bin/hutchd
 	install -m 0644 profiles/*.json $(DESTDIR)$(PREFIX)/share/hutch/profiles/
 
 format:
-	clang-format -i sandbox/*.[ch] runtime/*.[ch] tests/unit/*.[ch] tests/helpers/*.c
+	clang-format -i sandbox/*.[ch] runtime/*.[ch] server/*.[ch] tests/unit/*.[ch] tests/helpers/*.c
 
 clean:
-	rm -rf $(BUILD) hutch
+	rm -rf $(BUILD) hutch hutchd
