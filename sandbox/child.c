@@ -264,16 +264,30 @@ __attribute__((noreturn)) static void program_main(struct child_ctx *ctx)
 		herr(&err, errno, "dup2 stdout/stderr");
 		goto fail;
 	}
+	/* Only the report pipe (3) and the seccomp socket (4) stay open above
+	 * stderr; everything else inherited from the supervisor is closed now,
+	 * not at exec, so a low RLIMIT_NOFILE still leaves room for the
+	 * seccomp listener. */
+	{
+		int repfd = fcntl(ctx->report_fd, F_DUPFD_CLOEXEC, 64);
+		int sock = ctx->seccomp_sock >= 0 ? fcntl(ctx->seccomp_sock, F_DUPFD_CLOEXEC, 64) : -1;
+
+		if (repfd < 0 || (ctx->seccomp_sock >= 0 && sock < 0) ||
+		    dup3(repfd, 3, O_CLOEXEC) < 0 || (sock >= 0 && dup3(sock, 4, O_CLOEXEC) < 0)) {
+			herr(&err, errno, "move report pipe");
+			goto fail;
+		}
+		ctx->report_fd = 3;
+		ctx->seccomp_sock = sock >= 0 ? 4 : -1;
+		if (syscall(SYS_close_range, 5, ~0U, 0) < 0) {
+			herr(&err, errno, "close_range");
+			goto fail;
+		}
+	}
 	if (apply_rlimits(ctx, &err) < 0)
 		goto fail;
 	if (drop_privileges(ctx, spec->uid, spec->gid, &err) < 0)
 		goto fail;
-	/* Every fd above 2 is gone at exec: the report pipe and the seccomp
-	 * socket are still needed until then. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		herr(&err, errno, "close_range");
-		goto fail;
-	}
 	if (chdir(ctx->cwd) < 0) {
 		herr(&err, errno, "chdir %s", ctx->cwd);
 		goto fail;
