@@ -41,7 +41,28 @@ static const struct {
 	{ "EPERM", EPERM }, { "EACCES", EACCES }, { "ENOSYS", ENOSYS }, { "EINVAL", EINVAL },
 	{ "ENOENT", ENOENT }, { "EAFNOSUPPORT", EAFNOSUPPORT }, { "EOPNOTSUPP", EOPNOTSUPP },
 	{ "ENOTSUP", ENOTSUP }, { "EROFS", EROFS }, { "ENOMEM", ENOMEM },
+	{ "EPROTONOSUPPORT", EPROTONOSUPPORT }, { "ESOCKTNOSUPPORT", ESOCKTNOSUPPORT },
+	{ "EPROTOTYPE", EPROTOTYPE }, { "ENOTTY", ENOTTY }, { "EAGAIN", EAGAIN }, { "EIO", EIO },
+	{ "EBADF", EBADF }, { "ENXIO", ENXIO }, { "ENODEV", ENODEV }, { "EOVERFLOW", EOVERFLOW },
 };
+
+/* Whether name is a syscall hutch knows on some architecture: native ones
+ * have a number; the others are accepted (and skipped) by the compiler, so
+ * ask it with a one-rule policy. */
+static bool syscall_name_known(const char *name)
+{
+	struct hutch_sc_rule rule = { .syscall = name, .action = HUTCH_SC_ERRNO };
+	struct hutch_sc_policy pol = { .name = "check", .default_action = HUTCH_SC_ALLOW,
+				       .rules = &rule, .n_rules = 1 };
+	struct hutch_seccomp *prog = NULL;
+
+	if (hutch_seccomp_syscall_nr(name) >= 0)
+		return true;
+	if (hutch_seccomp_compile(&pol, &prog, NULL) < 0)
+		return false;
+	hutch_seccomp_free(prog);
+	return true;
+}
 
 static const char *const net_names[] = { "none", "loopback", "egress", "publish" };
 
@@ -167,7 +188,9 @@ static int read_json(const char *path, cJSON **ret, struct hutch_error *err)
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted as a profile (or an extends target) must
+	 * not hang us in open(); it is refused as not regular just below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return herr(err, errno, "profile %s", path);
@@ -289,6 +312,11 @@ static int get_limit_value(struct pctx *c, const cJSON *v, const char *jpath, co
 			*ret = (uint64_t)(x * 1e6 + 0.5);
 			return 0;
 		}
+		/* Bound first: casting a double past 2^64 to an integer is
+		 * undefined (found by tests/fuzz/fuzz-profile.c). */
+		if (x > (double)d->absurd)
+			return perr(c->err, c->file, jpath, "%g is absurd (at most %llu)", x,
+				    (unsigned long long)d->absurd);
 		if (x != (double)(uint64_t)x)
 			return perr(c->err, c->file, jpath, "expected a whole number");
 		*ret = (uint64_t)x;
@@ -718,7 +746,7 @@ static int parse_seccomp(struct pctx *c, const cJSON *obj)
 			return perr(c->err, c->file, jp, "expected a non-empty array of syscall names or @groups");
 		cJSON_ArrayForEach(sc, s) {
 			const char *nm = cJSON_IsString(sc) ? sc->valuestring : NULL;
-			if (!nm || (nm[0] == '@' ? !hutch_seccomp_group(nm) : hutch_seccomp_syscall_nr(nm) < 0))
+			if (!nm || (nm[0] == '@' ? !hutch_seccomp_group(nm) : !syscall_name_known(nm)))
 				return perr(c->err, c->file, jp, "unknown %s \"%s\"",
 					    nm && nm[0] == '@' ? "syscall group" : "syscall",
 					    nm ? nm : "(not a string)");
@@ -847,8 +875,14 @@ static int validate_final(struct pctx *c)
 	return 0;
 }
 
-int profile_load(const char *name_or_path, const char *search_path, struct profile **ret,
-		 struct hutch_error *err)
+/*
+ * Load a profile and its extends chain. The top layer is the file
+ * name_or_path names, or, when text is not NULL, that JSON text (named
+ * name_or_path in messages, never opened); the parents always come from
+ * files found through search_path.
+ */
+static int load_chain(const char *text, size_t text_len, const char *name_or_path,
+		      const char *search_path, struct profile **ret, struct hutch_error *err)
 {
 	cJSON *chain[PROFILE_MAX_DEPTH] = { 0 };
 	char *paths[PROFILE_MAX_DEPTH] = { 0 };
@@ -865,13 +899,24 @@ int profile_load(const char *name_or_path, const char *search_path, struct profi
 			r = herr(err, ELOOP, "%s: extends chain longer than %d", paths[0], PROFILE_MAX_DEPTH);
 			goto out;
 		}
+		if (depth == 0 && text) {
+			paths[0] = strdup(name_or_path);
+			r = paths[0] ? profile_parse_json_text(text, text_len, paths[0], &chain[0], err)
+				     : herr(err, ENOMEM, "profile");
+			if (r < 0) {
+				depth++;
+				goto out;
+			}
+			goto parsed;
+		}
 		r = profile_find(next, search_path, &paths[depth], err);
 		if (r < 0) {
 			if (depth > 0)
 				herr_prefix(err, "%s: extends", paths[depth - 1]);
 			goto out;
 		}
-		for (int k = 0; k < depth; k++) {
+		/* A text layer is no file: it cannot be part of a cycle. */
+		for (int k = text ? 1 : 0; k < depth; k++) {
 			char a[PATH_MAX], b[PATH_MAX];
 			if (realpath(paths[k], a) && realpath(paths[depth], b) && strcmp(a, b) == 0) {
 				r = herr(err, ELOOP, "%s: extends: cycle through %s", paths[0], paths[depth]);
@@ -884,6 +929,7 @@ int profile_load(const char *name_or_path, const char *search_path, struct profi
 			depth++;
 			goto out;
 		}
+parsed:
 		ext = cJSON_GetObjectItemCaseSensitive(chain[depth], "extends");
 		if (ext && !cJSON_IsString(ext)) {
 			r = perr(err, paths[depth], "extends", "expected a profile name");
@@ -931,6 +977,18 @@ out:
 	}
 	profile_free(p);
 	return r;
+}
+
+int profile_load(const char *name_or_path, const char *search_path, struct profile **ret,
+		 struct hutch_error *err)
+{
+	return load_chain(NULL, 0, name_or_path, search_path, ret, err);
+}
+
+int profile_load_text(const char *text, size_t len, const char *name, const char *search_path,
+		      struct profile **ret, struct hutch_error *err)
+{
+	return load_chain(text, len, name, search_path, ret, err);
 }
 
 int profile_apply_limits(const struct profile *p, const struct run_overrides *o,

@@ -59,6 +59,13 @@ int profile_load(const char *name_or_path, const char *search_path, struct profi
 		 struct hutch_error *err);
 void profile_free(struct profile *p);
 
+/* profile_load() of a profile given as JSON text (len bytes, no NUL
+ * needed) rather than a file: a request body, an upload, the fuzzer. name
+ * stands for it in messages and gives the profile its name ("x.json" ->
+ * "x"); its `extends` are still files found through search_path. */
+int profile_load_text(const char *text, size_t len, const char *name, const char *search_path,
+		      struct profile **ret, struct hutch_error *err);
+
 /* Resolve a name to the file that would be loaded (for list/show). */
 int profile_find(const char *name, const char *search_path, char **ret_path, struct hutch_error *err);
 
