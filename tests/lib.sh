@@ -67,6 +67,10 @@ tap_not_ok() {
 	[ $# -gt 0 ] && diag "$@"
 	return 0
 }
+# known_hole REASON: the current attack gets through and the fix is not
+# built yet. Its line carries TAP's "# TODO REASON": printed, counted as a
+# known hole, not as a pass (tests/run.py reports TODO counts separately).
+known_hole() { _todo="$*"; }
 tap_skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $*"; }
 tap_skip_all() { echo "1..0 # SKIP $*"; exit 77; }
 done_testing() {
@@ -152,6 +156,17 @@ note() { _extra_diag+=("$*"); }
 
 end_attack() {
 	host_clean_check
+	if [ -n "${_todo:-}" ]; then
+		local t=$_todo
+		_todo=
+		_tap_n=$((_tap_n + 1))
+		if [ ${#_fails[@]} -eq 0 ]; then
+			echo "ok $_tap_n - $ATTACK # TODO $t (now contained: drop known_hole)"
+		else
+			echo "not ok $_tap_n - $ATTACK: $(printf '%s; ' "${_fails[@]}") # TODO $t"
+		fi
+		return 0
+	fi
 	if [ ${#_fails[@]} -eq 0 ]; then
 		tap_ok "$ATTACK"
 		[ ${#_extra_diag[@]} -eq 0 ] || diag "${_extra_diag[@]}"

@@ -46,6 +46,7 @@ mb=$(pline "fill-many /tmp" | sed -n 's/.*mb=\([0-9]*\).*/\1/p')
 end_attack
 
 attack "many files in the workdir are bounded (512M attempted with --fsize 8M)"
+known_hole "the workdir is a bind of a host directory: no byte quota on it yet (only --fsize per file and the wall clock)"
 W=$(mkworkdir fillmany)
 probe_run --workdir "$W" --fsize 8M --memory 512M --wall-time 30 -- fill-many /box 64 8
 expect_not_hung
