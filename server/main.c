@@ -15,15 +15,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "config.h"
 #include "error.h"
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -107,19 +111,173 @@ static int write_port_file(const char *path, unsigned port, struct hutch_error *
 	return 0;
 }
 
+static int open_store(const struct hutchd_config *cfg, struct store **ret, struct hutch_error *err)
+{
+	struct store_options so = { .path = cfg->database, .sync = cfg->sqlite_synchronous };
+	int r = mkdir_p(cfg->state_dir, 0755, err);
+
+	if (r < 0)
+		return herr_prefix(err, "state directory");
+	return store_sqlite_open(&so, ret, err);
+}
+
+static void store_closep(struct store **st)
+{
+	if (*st)
+		(*st)->ops->close(*st);
+	*st = NULL;
+}
+
+static void fmt_ms(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!ms) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* hutchd token create|list|revoke */
+static int cmd_token(const struct hutchd_config *cfg, int argc, char **argv, const char *role_arg,
+		     const char *name_arg)
+{
+	struct store *st __attribute__((cleanup(store_closep))) = NULL;
+	struct hutch_error err = { 0 };
+	const char *sub = argc > 0 ? argv[0] : "";
+
+	if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0) {
+		die_msg("token: expected create, list or revoke (try 'hutchd --help')");
+		return 125;
+	}
+	if (open_store(cfg, &st, &err) < 0) {
+		die_msg("%s", err.msg);
+		return 1;
+	}
+	if (strcmp(sub, "create") == 0) {
+		char tok[AUTH_TOKEN_LEN + 1];
+		enum role role;
+		int64_t id;
+
+		if (!role_arg || role_parse(role_arg, &role) < 0 || role == ROLE_NONE) {
+			die_msg("token create: --role admin or --role client is required");
+			return 125;
+		}
+		if (name_arg && strlen(name_arg) > 63) {
+			die_msg("token create: --name is at most 63 bytes");
+			return 125;
+		}
+		if (auth_token_create(st, role, name_arg ? name_arg : "", tok, &id, &err) < 0) {
+			die_msg("token create: %s", err.msg);
+			return 1;
+		}
+		fprintf(stderr, "hutchd: created %s token %lld%s%s; it is shown only this once:\n", role_name(role),
+			(long long)id, name_arg ? " " : "", name_arg ? name_arg : "");
+		printf("%s\n", tok);
+		return 0;
+	}
+	if (strcmp(sub, "list") == 0) {
+		struct token_info *v = NULL;
+		size_t n = 0;
+
+		if (st->ops->token_list(st, &v, &n, &err) < 0) {
+			die_msg("token list: %s", err.msg);
+			return 1;
+		}
+		printf("%-6s %-7s %-24s %-21s %s\n", "ID", "ROLE", "NAME", "CREATED", "REVOKED");
+		for (size_t i = 0; i < n; i++) {
+			char c[32], rv[32];
+			fmt_ms(v[i].created_ms, c, sizeof(c));
+			fmt_ms(v[i].revoked_ms, rv, sizeof(rv));
+			printf("%-6lld %-7s %-24s %-21s %s\n", (long long)v[i].id, role_name(v[i].role),
+			       v[i].name[0] ? v[i].name : "-", c, rv);
+		}
+		free(v);
+		return 0;
+	}
+	{
+		char *end;
+		long long id;
+
+		if (argc < 2 || (errno = 0, id = strtoll(argv[1], &end, 10), errno || *end || id <= 0)) {
+			die_msg("token revoke: expected a token id (hutchd token list)");
+			return 125;
+		}
+		if (st->ops->token_revoke(st, id, &err) < 0) {
+			die_msg("token revoke: %s", err.msg);
+			return 1;
+		}
+		fprintf(stderr, "hutchd: token %lld revoked\n", id);
+		return 0;
+	}
+}
+
+/* One server per database: a second one would re-queue the first one's
+ * running jobs at its start. The lock is held until exit. */
+static int lock_database(const char *db, struct hutch_error *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s.lock", db) >= (int)sizeof(path))
+		return herr(err, ENAMETOOLONG, "%s.lock", db);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return herr(err, errno, "%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		(void)close(fd);
+		return herr(err, e, "%s: another hutchd serves this database", path);
+	}
+	return fd;
+}
+
+/* On the first start (no token at all), make an admin token and show it
+ * once: a new user gets a working setup from one command. */
+static int bootstrap_token(struct store *st, const struct hutchd_config *cfg, struct hutch_error *err)
+{
+	char tok[AUTH_TOKEN_LEN + 1];
+	uint64_t n = 0;
+	int64_t id;
+	int r = st->ops->token_count(st, &n, err);
+
+	if (r < 0 || n > 0 || cfg->anonymous_role == ROLE_ADMIN)
+		return r;
+	r = auth_token_create(st, ROLE_ADMIN, "bootstrap", tok, &id, err);
+	if (r < 0)
+		return r;
+	log_warn("created the first admin token; it is shown only this once (more: hutchd token create)",
+		 LSTR("token", tok), LINT("id", id));
+	return 0;
+}
+
 static int serve(struct hutchd_config *cfg)
 {
 	struct app app = { .cfg = cfg, .work_dirfd = -1 };
 	struct hutch_error err = { 0 };
 	struct http_server *http = NULL;
+	struct store *st __attribute__((cleanup(store_closep))) = NULL;
 	struct http_options ho;
-	_cleanup_close_ int sfd = -1;
+	_cleanup_close_ int sfd = -1, lock_fd = -1;
 	sigset_t sigs;
 	int status = 1;
 
 	app.started_us = hu_now_us();
-	if (mkdir_p(cfg->state_dir, 0755, &err) < 0) {
-		log_error("state directory", LSTR("error", err.msg));
+	if (open_store(cfg, &st, &err) < 0) {
+		log_error("cannot open the store", LSTR("error", err.msg));
+		return 1;
+	}
+	app.store = st;
+	lock_fd = lock_database(cfg->database, &err);
+	if (lock_fd < 0) {
+		log_error("cannot lock the store", LSTR("error", err.msg));
+		return 1;
+	}
+	if (bootstrap_token(st, cfg, &err) < 0) {
+		log_error("cannot make the first token", LSTR("error", err.msg));
 		return 1;
 	}
 
@@ -207,7 +365,7 @@ int main(int argc, char **argv)
 	};
 	struct hutchd_config cfg;
 	struct hutch_error err = { 0 };
-	const char *config_path = NULL;
+	const char *config_path = NULL, *role_arg = NULL, *name_arg = NULL;
 	char **sets = calloc((size_t)argc + 1, sizeof(char *));
 	char *owned[64] = { 0 };
 	size_t n_sets = 0, n_owned = 0;
@@ -234,9 +392,8 @@ int main(int argc, char **argv)
 			}
 			sets[n_sets++] = owned[n_owned++];
 			break;
-		case 1001: case 1002:
-			/* token create's options: read again below. */
-			break;
+		case 1001: role_arg = optarg; break;
+		case 1002: name_arg = optarg; break;
 		case 'h': usage(stdout); status = 0; goto done;
 		case 'V': printf("hutchd %s\n", HUTCH_VERSION); status = 0; goto done;
 		default: fputs("Try 'hutchd --help'.\n", stderr); goto done;
@@ -261,6 +418,10 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "config") == 0) {
 		cfg_print(&cfg, stdout);
 		status = 0;
+		goto done;
+	}
+	if (strcmp(cmd, "token") == 0) {
+		status = cmd_token(&cfg, argc - optind - 1, argv + optind + 1, role_arg, name_arg);
 		goto done;
 	}
 	if (strcmp(cmd, "serve") != 0) {

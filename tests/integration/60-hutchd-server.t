@@ -52,7 +52,7 @@ rc, out, err = run("--config", "/nonexistent/hutchd.conf", "config")
 t.ok(rc != 0 and "/nonexistent/hutchd.conf" in err, "a missing --config file is an error", err)
 
 # ---- serving ----
-d = Hutchd(sets={"max_headers": "20", "max_body": "64K"})
+d = Hutchd(sets={"max_headers": "20", "max_body": "64K"}, token=False)
 t.ok(d.port > 0, f"listening on a free port ({d.port}), written to port_file")
 r = d.get("/health", token=None)
 t.is_(r.status, 200, "GET /health without a token: 200")

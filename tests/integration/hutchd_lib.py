@@ -83,7 +83,7 @@ class Reply:
 class Hutchd:
     """One hutchd process. sets: extra --set KEY=VALUE pairs."""
 
-    def __init__(self, sets=None, state_dir=None, workers=2, token=False):
+    def __init__(self, sets=None, state_dir=None, workers=2, token=True):
         self.tmp = tempfile.mkdtemp(prefix="hutchd-test.")
         os.chmod(self.tmp, 0o755)
         self.state_dir = state_dir or os.path.join(self.tmp, "state")
