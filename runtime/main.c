@@ -311,6 +311,41 @@ static int open_output(const char *opt, const char *path, const char *const *rw_
 	return fd;
 }
 
+/* hutch's runtime state that must not outlive a boot (tmpfs). */
+#define HUTCH_RUN_DIR "/run/hutch"
+
+/* On hosts whose runs join v1 cgroups, keep that join cheap after idle
+ * spells (favordynmods, sandbox/cgroup-dynmods.c). HUTCH_FAVORDYNMODS=0
+ * leaves the host's default alone. A kernel without the option (< 6.0)
+ * only makes the first run after an idle spell slower: no warning. */
+static void favor_dynmods(const struct hutch_cgroup_host *host)
+{
+	struct hutch_error err = { 0 };
+	const char *env = getenv("HUTCH_FAVORDYNMODS");
+
+	if (env && strcmp(env, "0") == 0)
+		return;
+	if (mkdir(HUTCH_RUN_DIR, 0711) < 0 && errno != EEXIST) {
+		die_msg("warning: mkdir %s: %s", HUTCH_RUN_DIR, strerror(errno));
+		return;
+	}
+	if (hutch_cgroup_favor_dynmods(host, HUTCH_RUN_DIR "/cgroup-favordynmods", &err) < 0 &&
+	    err.code != EINVAL)
+		die_msg("warning: %s", err.msg);
+}
+
+/* Compiled seccomp programs, kept between runs (sandbox/seccomp-cache.c):
+ * a directory only root can write. -1 (compile every time) if it cannot be
+ * made. */
+static int seccomp_cache_dir(void)
+{
+	if (mkdir(HUTCH_RUN_DIR, 0711) < 0 && errno != EEXIST)
+		return -1;
+	if (mkdir(HUTCH_RUN_DIR "/seccomp", 0700) < 0 && errno != EEXIST)
+		return -1;
+	return open(HUTCH_RUN_DIR "/seccomp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -438,7 +473,9 @@ static int cmd_run(int argc, char **argv)
 		spec.net = prof->net;
 	}
 	if (prof->seccomp_enabled) {
-		r = hutch_seccomp_compile(&prof->seccomp, &sc, &err);
+		_cleanup_close_ int cache_fd = seccomp_cache_dir();
+
+		r = hutch_seccomp_compile_cached(&prof->seccomp, cache_fd, &sc, &err);
 		if (r < 0) {
 			die_msg("profile %s: seccomp: %s", prof->name, err.msg);
 			goto done;
@@ -549,6 +586,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (hutch_cgroup_cleanup_stale(cg_host, &err) < 0)
 		die_msg("warning: cleaning stale cgroups: %s", err.msg);
+	favor_dynmods(cg_host);
 	spec.cgroups = cg_host;
 
 	/* SIGTERM, SIGINT, SIGHUP, SIGQUIT to hutch cancel the run cleanly

@@ -47,21 +47,12 @@ static const struct {
 };
 
 /* Whether name is a syscall hutch knows on some architecture: native ones
- * have a number; the others are accepted (and skipped) by the compiler, so
- * ask it with a one-rule policy. */
+ * have a number; the others are accepted (and skipped) by the compiler.
+ * A table lookup: compiling a one-rule policy per name cost ~150 µs of
+ * every `hutch run` with the default profile. */
 static bool syscall_name_known(const char *name)
 {
-	struct hutch_sc_rule rule = { .syscall = name, .action = HUTCH_SC_ERRNO };
-	struct hutch_sc_policy pol = { .name = "check", .default_action = HUTCH_SC_ALLOW,
-				       .rules = &rule, .n_rules = 1 };
-	struct hutch_seccomp *prog = NULL;
-
-	if (hutch_seccomp_syscall_nr(name) >= 0)
-		return true;
-	if (hutch_seccomp_compile(&pol, &prog, NULL) < 0)
-		return false;
-	hutch_seccomp_free(prog);
-	return true;
+	return hutch_seccomp_syscall_known(name);
 }
 
 static const char *const net_names[] = { "none", "loopback", "egress", "publish" };

@@ -44,6 +44,16 @@ enum cg_backend cg_host_backend(const struct hutch_cgroup_host *host);
  * longer alive (the run name embeds the supervisor pid). */
 int hutch_cgroup_cleanup_stale(const struct hutch_cgroup_host *host, struct hutch_error *err);
 
+/* Keep joining a v1 cgroup cheap: mount hutch's own named v1 hierarchy
+ * (no controller) with the favordynmods option at mountpoint, unless it is
+ * mounted there already. Without it, the first run after an idle spell waits
+ * for an RCU grace period (5-30 ms) in its cgroup.procs write; see
+ * cgroup-dynmods.c. The mount stays for later runs. Returns 1 when in
+ * effect, 0 when this host does not need it (no controller on v1), or
+ * -errno (EINVAL: kernel before 6.0). */
+int hutch_cgroup_favor_dynmods(const struct hutch_cgroup_host *host, const char *mountpoint,
+			       struct hutch_error *err);
+
 /* Create the run's cgroup(s) named `name` (e.g. "r1234.7") under hutch/ and
  * apply limits (memory.max with swap off, pids.max, cpu.max, cpuset).
  * *ret_unenforced gets enum hutch_unenforced bits for what could not be

@@ -179,6 +179,11 @@ int hutch_seccomp_syscall_nr(const char *name)
 	return s && s->nr >= 0 ? s->nr : -1;
 }
 
+bool hutch_seccomp_syscall_known(const char *name)
+{
+	return name && sc_syscall_find(name) != NULL;
+}
+
 const char *hutch_seccomp_syscall_name(int nr)
 {
 	if (nr < 0)

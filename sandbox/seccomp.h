@@ -67,6 +67,15 @@ int hutch_seccomp_compile(const struct hutch_sc_policy *policy,
 			  struct hutch_seccomp **ret, struct hutch_error *err);
 void hutch_seccomp_free(struct hutch_seccomp *prog);
 
+/* hutch_seccomp_compile() through a cache of compiled programs in the
+ * directory cache_dirfd (owned by the caller's euid, not writable by group or
+ * others; otherwise, or when cache_dirfd < 0, it just compiles). A cached
+ * program is used only if the policy, the executable and libseccomp are the
+ * same as when it was made (seccomp-cache.c); else the policy is compiled and
+ * the cache refreshed. Failing to write the cache is not an error. */
+int hutch_seccomp_compile_cached(const struct hutch_sc_policy *policy, int cache_dirfd,
+				 struct hutch_seccomp **ret, struct hutch_error *err);
+
 /* Members of a named group ("@mount" or "mount"); NULL-terminated array of
  * syscall names, or NULL if there is no such group. A member may itself be
  * a group ("@privileged" holds "@clock"); members that do not exist on this
@@ -76,6 +85,10 @@ const char *const *hutch_seccomp_group(const char *name);
 const char *const *hutch_seccomp_group_names(void);
 /* Native syscall number for name, or -1. */
 int hutch_seccomp_syscall_nr(const char *name);
+/* Whether hutch knows name as a syscall of some architecture (native or
+ * not: a policy naming a syscall this machine lacks is valid, the compiler
+ * skips it). A table lookup, no compile. */
+bool hutch_seccomp_syscall_known(const char *name);
 /* Name of native syscall nr, or NULL. */
 const char *hutch_seccomp_syscall_name(int nr);
 

@@ -41,7 +41,8 @@ d=json.load(open(sys.argv[1])); v=d.get(sys.argv[2], "MISSING")
 print("null" if v is None else (str(v).lower() if isinstance(v,bool) else v))' "$T/res.json" "$1" 2>/dev/null || echo "NO-RESULT"
 }
 # Host-side leftovers a run must not leave.
-count_hutch_mounts() { grep -c -E '/tmp/(skel|upper|work|root)|hutch' /proc/self/mountinfo || true; }
+# (The favordynmods hierarchy stays mounted on purpose: sandbox/cgroup-dynmods.c.)
+count_hutch_mounts() { grep -E '/tmp/(skel|upper|work|root)|hutch' /proc/self/mountinfo | grep -vc favordynmods || true; }
 # Run cgroups (hutch/r<supervisor pid>.*) whose supervisor is gone: leftovers.
 count_hutch_cgroups() {
 	local n=0 d p
