@@ -21,7 +21,9 @@ LIBS    := $(PKG_LIBS) -lm
 
 # hutchd (server/): HTTP, SQLite, callbacks, token hashing.
 SERVER_PKGS   := libmicrohttpd sqlite3 libcurl libcrypto
-SERVER_CFLAGS := $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null) -Iserver -pthread
+SERVER_CFLAGS := $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null) -Iserver -pthread \
+                 -DHUTCHD_SOURCE_LANGUAGES='"$(abspath server/languages.json)"' \
+                 -DHUTCHD_INSTALLED_LANGUAGES='"$(PREFIX)/share/hutch/languages.json"'
 SERVER_LIBS   := $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -pthread
 
 SANDBOX_SRC := $(sort $(wildcard sandbox/*.c))
@@ -115,6 +117,7 @@ install: hutch hutchd
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hutch/profiles
 	install -m 0755 hutch $(DESTDIR)$(PREFIX)/bin/hutch
 	install -m 0755 hutchd $(DESTDIR)$(PREFIX)/bin/hutchd
+	install -m 0644 server/languages.json $(DESTDIR)$(PREFIX)/share/hutch/languages.json
 	install -m 0644 profiles/*.json $(DESTDIR)$(PREFIX)/share/hutch/profiles/
 
 format:

@@ -36,7 +36,10 @@ struct http_request {
 	char *params[HTTP_MAX_PARAMS];
 	char *body;
 	size_t body_len, body_cap;
-	bool replied;       /* a reply was queued early (413) */
+	bool replied;       /* a reply was queued early (401, 413 from Content-Length...) */
+	unsigned reject;    /* refuse with this status once the body is read (413) */
+	const char *reject_msg;
+	uint64_t discarded; /* body bytes read and dropped after a reject */
 	bool suspended;
 	http_handler on_resume;
 	enum role role;
@@ -96,8 +99,13 @@ void http_reply_error(struct http_reply *rep, unsigned status, const char *fmt, 
 
 void http_reply_suspend(struct http_request *req, struct http_reply *rep, http_handler on_resume)
 {
+	/* Suspended now, inside the handler, so that an http_resume() from
+	 * another thread right after (the job finished) finds the connection
+	 * suspended and is not lost. */
 	req->on_resume = on_resume;
+	req->suspended = true;
 	rep->suspend = true;
+	MHD_suspend_connection(req->conn);
 }
 
 void http_resume(struct http_request *req)
@@ -372,17 +380,28 @@ static enum MHD_Result request_begin(struct http_request *req)
 	return MHD_YES;
 }
 
+/* A body past the bound (announced with chunked encoding, so not refused
+ * up front) is read to its end and dropped, then refused: this version of
+ * libmicrohttpd cannot queue a reply in the middle of an upload. The
+ * dropping is bounded too: past 4 x max_body + 64 MiB the connection is
+ * closed. */
 static enum MHD_Result request_body(struct http_request *req, const char *data, size_t n)
 {
 	const struct http_options *o = &req->srv->o;
 
-	if (!(req->route->flags & ROUTE_BODY))
-		return reply_error_now(req, 413, "this endpoint takes no request body");
-	if (req->body_len + n > o->max_body) {
-		char msg[128];
-		snprintf(msg, sizeof(msg), "request body too large: more than %llu bytes",
-			 (unsigned long long)o->max_body);
-		return reply_error_now(req, 413, msg);
+	if (!req->reject && !(req->route->flags & ROUTE_BODY)) {
+		req->reject = 413;
+		req->reject_msg = "this endpoint takes no request body";
+	} else if (!req->reject && req->body_len + n > o->max_body) {
+		req->reject = 413;
+		req->reject_msg = "request body too large";
+	}
+	if (req->reject) {
+		free(req->body);
+		req->body = NULL;
+		req->body_len = req->body_cap = 0;
+		req->discarded += n;
+		return req->discarded > 4 * o->max_body + (64u << 20) ? MHD_NO : MHD_YES;
 	}
 	if (req->body_len + n + 1 > req->body_cap) {
 		size_t cap = req->body_cap ? req->body_cap : 4096;
@@ -392,8 +411,11 @@ static enum MHD_Result request_body(struct http_request *req, const char *data, 
 		if (cap > o->max_body + 1)
 			cap = o->max_body + 1;
 		nb = realloc(req->body, cap);
-		if (!nb)
-			return reply_error_now(req, 503, "out of memory");
+		if (!nb) {
+			req->reject = 503;
+			req->reject_msg = "out of memory";
+			return MHD_YES;
+		}
 		req->body = nb;
 		req->body_cap = cap;
 	}
@@ -408,6 +430,12 @@ static enum MHD_Result request_dispatch(struct http_request *req)
 	struct http_reply rep = { 0 };
 	http_handler fn = req->route->fn;
 
+	if (req->reject) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "%s: at most %llu bytes", req->reject_msg,
+			 (unsigned long long)req->srv->o.max_body);
+		return reply_error_now(req, req->reject, msg);
+	}
 	if (req->suspended) {
 		req->suspended = false;
 		fn = req->on_resume;
@@ -415,8 +443,6 @@ static enum MHD_Result request_dispatch(struct http_request *req)
 	fn(req->srv->o.app, req, &rep);
 	if (rep.suspend) {
 		free(rep.body);
-		req->suspended = true;
-		MHD_suspend_connection(req->conn);
 		return MHD_YES;
 	}
 	return send_reply(req, &rep);

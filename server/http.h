@@ -109,8 +109,8 @@ void http_reply_error(struct http_reply *rep, unsigned status, const char *fmt, 
 void http_reply_text(struct http_reply *rep, unsigned status, const char *content_type, char *body,
 		     size_t len);
 
-/* Suspend req: no reply now. on_resume is called (on an HTTP thread) after
- * http_resume(req) and must fill the reply (it may suspend again). */
+/* Suspend req at once: no reply now. on_resume is called (on an HTTP
+ * thread) after http_resume(req) and must fill the reply. */
 void http_reply_suspend(struct http_request *req, struct http_reply *rep, http_handler on_resume);
 /* Thread-safe; at most once per suspension. */
 void http_resume(struct http_request *req);

@@ -4,6 +4,7 @@
  * config file, then either serve (HTTP API, queue, workers) or run one
  * administrative command (tokens, config) against the same store.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,10 +23,16 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "callback.h"
+#include "cgroup.h"
+#include "codec.h"
 #include "config.h"
 #include "error.h"
 #include "http.h"
+#include "lang.h"
 #include "log.h"
+#include "metrics.h"
+#include "queue.h"
 #include "server.h"
 #include "store.h"
 #include "util.h"
@@ -254,32 +261,61 @@ static int bootstrap_token(struct store *st, const struct hutchd_config *cfg, st
 	return 0;
 }
 
+/* <state_dir>/work, emptied: work dirs of jobs a crash interrupted are
+ * removed (their jobs are queued again and get fresh ones). */
+static int open_work_dir(const struct hutchd_config *cfg, struct hutch_error *err)
+{
+	char path[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+	int fd, dup_fd;
+
+	snprintf(path, sizeof(path), "%s/work", cfg->state_dir);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return herr(err, errno, "mkdir %s", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return herr(err, errno, "%s", path);
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0 || !(d = fdopendir(dup_fd))) {
+		int e2 = errno;
+		if (dup_fd >= 0)
+			(void)close(dup_fd);
+		(void)close(fd);
+		return herr(err, e2, "%s", path);
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    fs_remove_tree_at(fd, e->d_name) < 0)
+			log_warn("cannot remove a stale work directory", LSTR("path", path), LSTR("name", e->d_name));
+	(void)closedir(d); /* a directory stream: nothing to flush */
+	return fd;
+}
+
 static int serve(struct hutchd_config *cfg)
 {
 	struct app app = { .cfg = cfg, .work_dirfd = -1 };
 	struct hutch_error err = { 0 };
 	struct http_server *http = NULL;
 	struct store *st __attribute__((cleanup(store_closep))) = NULL;
+	struct metrics *metrics = calloc(1, sizeof(*metrics));
 	struct http_options ho;
 	_cleanup_close_ int sfd = -1, lock_fd = -1;
+	uint64_t recovered = 0;
+	char host[48];
 	sigset_t sigs;
 	int status = 1;
 
 	app.started_us = hu_now_us();
-	if (open_store(cfg, &st, &err) < 0) {
-		log_error("cannot open the store", LSTR("error", err.msg));
+	app.metrics = metrics;
+	if (!metrics) {
+		log_error("out of memory");
 		return 1;
 	}
-	app.store = st;
-	lock_fd = lock_database(cfg->database, &err);
-	if (lock_fd < 0) {
-		log_error("cannot lock the store", LSTR("error", err.msg));
-		return 1;
-	}
-	if (bootstrap_token(st, cfg, &err) < 0) {
-		log_error("cannot make the first token", LSTR("error", err.msg));
-		return 1;
-	}
+	if (gethostname(host, sizeof(host)) < 0)
+		hu_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(app.node, sizeof(app.node), "%s:%d", host, (int)getpid());
 
 	/* Signals are taken synchronously by the main thread (signalfd); every
 	 * thread made from here on inherits the mask. */
@@ -289,7 +325,70 @@ static int serve(struct hutchd_config *cfg)
 	sigaddset(&sigs, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0 || (sfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0) {
 		log_error("signalfd", LSTR("error", strerror(errno)));
-		return 1;
+		goto out;
+	}
+
+	if (open_store(cfg, &st, &err) < 0) {
+		log_error("cannot open the store", LSTR("error", err.msg));
+		goto out;
+	}
+	app.store = st;
+	lock_fd = lock_database(cfg->database, &err);
+	if (lock_fd < 0) {
+		log_error("cannot lock the store", LSTR("error", err.msg));
+		goto out;
+	}
+	if (bootstrap_token(st, cfg, &err) < 0) {
+		log_error("cannot make the first token", LSTR("error", err.msg));
+		goto out;
+	}
+	if (callbacks_global_init(&err) < 0) {
+		log_error("libcurl", LSTR("error", err.msg));
+		goto out;
+	}
+
+	/* Sandboxes: cgroups detected once for every run; cgroups of runs
+	 * whose supervisor died (a crash) are removed first. */
+	if (hutch_cgroup_detect(&app.cgroups, &err) < 0) {
+		log_error("cgroups", LSTR("error", err.msg));
+		goto out;
+	}
+	if (hutch_cgroup_cleanup_stale(app.cgroups, &err) < 0)
+		log_warn("cannot clean stale cgroups", LSTR("error", err.msg));
+	if (profiles_new(cfg->profile_path, &app.profiles) < 0 ||
+	    langs_load(cfg->languages, app.profiles, cfg->state_dir, &app.langs, &err) < 0) {
+		log_error("cannot load the languages", LSTR("error", err.msg));
+		goto out;
+	}
+	for (size_t i = 0; i < app.langs->n; i++) {
+		const struct lang *l = &app.langs->v[i];
+		log_at(l->available ? LOG_INFO : LOG_WARN, l->available ? "language" : "language unavailable",
+		       LINT("id", l->id), LSTR("name", l->name), LSTR("profile", l->prof->p->name),
+		       LSTR("reason", l->unavailable));
+	}
+	app.work_dirfd = open_work_dir(cfg, &err);
+	if (app.work_dirfd < 0) {
+		log_error("work directory", LSTR("error", err.msg));
+		goto out;
+	}
+
+	/* Jobs a crash left running are queued again. */
+	if (st->ops->job_recover(st, app.node, &recovered, &err) < 0) {
+		log_error("cannot recover jobs", LSTR("error", err.msg));
+		goto out;
+	}
+	if (recovered) {
+		atomic_fetch_add(&metrics->jobs_recovered, recovered);
+		log_warn("jobs left running by a previous hutchd were queued again", LUINT("jobs", recovered));
+	}
+
+	if (queue_start(&app, (unsigned)cfg->workers, &app.queue, &err) < 0) {
+		log_error("cannot start the workers", LSTR("error", err.msg));
+		goto out;
+	}
+	if (callbacks_start(&app, &app.callbacks, &err) < 0) {
+		log_error("cannot start callbacks", LSTR("error", err.msg));
+		goto out;
 	}
 
 	memset(&ho, 0, sizeof(ho));
@@ -301,8 +400,9 @@ static int serve(struct hutchd_config *cfg)
 	ho.max_body = cfg->max_body;
 	ho.max_headers = (unsigned)cfg->max_headers;
 	ho.anonymous_role = cfg->anonymous_role;
-	ho.routes = api_routes(&ho.n_routes);
+	ho.routes = api_routes(cfg, &ho.n_routes);
 	ho.auth = api_authenticate;
+	ho.observe = api_observe;
 	ho.app = &app;
 	if (http_start(&ho, &http, &err) < 0) {
 		log_error("cannot listen", LSTR("error", err.msg));
@@ -314,7 +414,7 @@ static int serve(struct hutchd_config *cfg)
 		goto out;
 	}
 	log_info("listening", LSTR("address", cfg->listen), LUINT("port", http_port(http)),
-		 LSTR("version", HUTCH_VERSION));
+		 LUINT("workers", cfg->workers), LSTR("database", cfg->database), LSTR("version", HUTCH_VERSION));
 
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
@@ -325,6 +425,7 @@ static int serve(struct hutchd_config *cfg)
 			log_error("poll", LSTR("error", strerror(errno)));
 			break;
 		}
+		queue_tick(app.queue);
 		if (n <= 0)
 			continue;
 		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
@@ -334,14 +435,27 @@ static int serve(struct hutchd_config *cfg)
 			continue;
 		}
 		log_info("shutting down", LSTR("signal", sigabbrev_np((int)si.ssi_signo)));
-		atomic_store(&app.stopping, true);
-		http_quiesce(http);
 		break;
 	}
 	status = 0;
 out:
+	/* Stop taking work, let running jobs finish (or cancel and requeue
+	 * them after the grace period), answer the requests still waiting,
+	 * then close. */
+	atomic_store(&app.stopping, true);
+	http_quiesce(http);
+	queue_stop(app.queue, cfg->shutdown_grace);
+	queue_resume_all(app.queue);
+	callbacks_stop(app.callbacks);
 	http_stop(http);
-	log_info("stopped");
+	queue_free(app.queue);
+	langs_free(app.langs);
+	profiles_free(app.profiles);
+	hutch_cgroup_host_free(app.cgroups);
+	if (app.work_dirfd >= 0)
+		(void)close(app.work_dirfd); /* a directory: nothing to flush */
+	free(metrics);
+	log_info("stopped", LINT("status", status));
 	return status;
 }
 

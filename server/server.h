@@ -43,7 +43,9 @@ struct app {
 };
 
 /* The route table (api.c), for http_start(). */
-const struct http_route *api_routes(size_t *ret_n);
+const struct http_route *api_routes(const struct hutchd_config *cfg, size_t *ret_n);
+/* Per-request metrics hook for the http layer. */
+void api_observe(void *app, const char *method, unsigned status, uint64_t dur_us);
 
 /* Authentication callback for the http layer (api.c). */
 int api_authenticate(void *app, const char *token, enum role *ret_role, int64_t *ret_id);
