@@ -4,7 +4,7 @@
 PREFIX     ?= /usr/local
 CC         ?= cc
 BUILD      ?= build
-PKGS       := libseccomp libcap libcjson
+PKGS       := libseccomp libcap libcjson libnl-3.0 libnl-route-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -7,6 +7,7 @@
  * It turns a profile plus command-line overrides into a hutch_spec, runs
  * it, prints the result and exits with the `hutch run` contract's status.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,6 +28,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "error.h"
+#include "netopts.h"
 #include "profile.h"
 #include "result.h"
 #include "seccomp.h"
@@ -100,8 +102,13 @@ static void usage_run(FILE *f)
 	      "Environment and network:\n"
 	      "  -e, --env NAME=VALUE      set a variable (the environment is otherwise only\n"
 	      "                            what the profile sets or allows)\n"
-	      "  -n, --net MODE            none (default) or loopback, within the profile's\n"
-	      "                            network.allowed\n"
+	      "  -n, --net MODE            none (default), loopback, egress or publish, within\n"
+	      "                            the profile's network.allowed (docs/network.md)\n"
+	      "      --publish PORT        publish mode: the program's TCP PORT answers at the\n"
+	      "                            sandbox's address, from this host only (repeatable;\n"
+	      "                            implies --net publish)\n"
+	      "      --net-info FILE       once the network is up, write its interface, the\n"
+	      "                            sandbox's address and the gateway to FILE (JSON)\n"
 	      "\n"
 	      "Exit status: the program's exit status; 128+N if it died of signal N;\n"
 	      "125 if the sandbox failed (the message says which step and why); 126 if\n"
@@ -311,6 +318,45 @@ static int open_output(const char *opt, const char *path, const char *const *rw_
 	return fd;
 }
 
+struct net_info_out {
+	const char *path;
+	const uint16_t *publish;
+	size_t n_publish;
+};
+
+/* --net-info: the network's coordinates, for whoever connects to a
+ * published port. Written whole to FILE.tmp, then renamed: a reader that
+ * sees FILE sees all of it. Failures go to stderr; the run goes on. */
+static void write_net_info(const struct hutch_net_info *info, void *arg)
+{
+	const struct net_info_out *o = arg;
+	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], tmp[PATH_MAX];
+	FILE *f;
+	int fd;
+
+	inet_ntop(AF_INET, &info->address, addr, sizeof(addr));
+	inet_ntop(AF_INET, &info->gateway, gw, sizeof(gw));
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", o->path) >= sizeof(tmp)) {
+		die_msg("--net-info %s: path too long", o->path);
+		return;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		die_msg("--net-info %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	fprintf(f, "{\"interface\": \"%s\", \"address\": \"%s\", \"gateway\": \"%s\", \"publish\": [",
+		info->ifname, addr, gw);
+	for (size_t i = 0; i < o->n_publish; i++)
+		fprintf(f, "%s%u", i ? ", " : "", o->publish[i]);
+	fputs("]}\n", f);
+	if (fclose(f) != 0 || rename(tmp, o->path) < 0)
+		die_msg("--net-info %s: %s", o->path, strerror(errno));
+}
+
 /* hutch's runtime state that must not outlive a boot (tmpfs). */
 #define HUTCH_RUN_DIR "/run/hutch"
 
@@ -372,6 +418,8 @@ static int cmd_run(int argc, char **argv)
 		{ "timings", no_argument, NULL, 2006 },
 		{ "env", required_argument, NULL, 'e' },
 		{ "net", required_argument, NULL, 'n' },
+		{ "publish", required_argument, NULL, 2007 },
+		{ "net-info", required_argument, NULL, 2008 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -389,6 +437,9 @@ static int cmd_run(int argc, char **argv)
 	const char *profile_name = "default", *workdir = NULL, *cwd = NULL, *stdin_path = NULL,
 		   *stdout_path = NULL, *stderr_path = NULL, *result_path = NULL;
 	bool redirect = false, timings = false;
+	uint16_t publish[HUTCH_NET_MAX_PORTS];
+	size_t n_publish = 0;
+	struct net_info_out net_info = { 0 };
 	int cancel_fd = -1;
 	sigset_t stop_sigs;
 	char image_path[4096];
@@ -436,6 +487,15 @@ static int cmd_run(int argc, char **argv)
 		case 2004: stderr_path = optarg; break;
 		case 2005: redirect = true; break;
 		case 2006: timings = true; break;
+		case 2007:
+			if (n_publish >= HUTCH_NET_MAX_PORTS || netopt_parse_port(optarg, &publish[n_publish]) < 0) {
+				die_msg("--publish %s: expected a port 1..65535 (at most %d)", optarg,
+					HUTCH_NET_MAX_PORTS);
+				goto done;
+			}
+			n_publish++;
+			break;
+		case 2008: net_info.path = optarg; break;
 		default:
 			if (c >= 1000 && c < 1000 + LIM__MAX) {
 				if (set_limit_opt(&ov, (enum limit_id)(c - 1000), optarg) < 0)
@@ -471,6 +531,29 @@ static int cmd_run(int argc, char **argv)
 		spec.net = ov.net;
 	} else {
 		spec.net = prof->net;
+	}
+	/* --publish without --net: publish mode, if the profile allows it */
+	if (n_publish && !ov.net_set) {
+		if (!(prof->net_allowed & (1u << HUTCH_NET_PUBLISH))) {
+			die_msg("--publish: network mode publish is not allowed by profile %s (network.allowed)",
+				prof->name);
+			goto done;
+		}
+		spec.net = HUTCH_NET_PUBLISH;
+	}
+	{
+		struct net_overrides no = { .publish = publish, .n_publish = n_publish,
+					    .publish_set = n_publish > 0 };
+		if (netopt_apply(&prof->net_opts, &no, &spec, &err) < 0) {
+			die_msg("--publish: %s", err.msg);
+			goto done;
+		}
+	}
+	if (net_info.path) {
+		net_info.publish = spec.net_opts.publish;
+		net_info.n_publish = spec.net_opts.n_publish;
+		spec.net_opts.on_ready = write_net_info;
+		spec.net_opts.on_ready_arg = &net_info;
 	}
 	if (prof->seccomp_enabled) {
 		_cleanup_close_ int cache_fd = seccomp_cache_dir();

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "mount.h"
+#include "netopts.h"
 #include "units.h"
 #include "util.h"
 
@@ -118,6 +119,10 @@ void profile_free(struct profile *p)
 	free((char *)p->seccomp.name);
 	strv_free(p->env_set);
 	strv_free(p->env_allow);
+	free((void *)p->net_opts.allow);
+	free((void *)p->net_opts.publish);
+	free((void *)p->net_opts.host_ports);
+	free((void *)p->net_opts.dns);
 	free(p);
 }
 
@@ -544,9 +549,154 @@ static int parse_rootfs(struct pctx *c, const cJSON *obj)
 	return 0;
 }
 
+/* network.publish / network.host_ports: an array of ports. */
+static int parse_port_list(struct pctx *c, const cJSON *v, const char *jpath, uint16_t **ret,
+			   size_t *ret_n)
+{
+	const cJSON *it;
+	uint16_t *ports;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > HUTCH_NET_MAX_PORTS)
+		return perr(c->err, c->file, jpath, "expected an array of at most %d ports",
+			    HUTCH_NET_MAX_PORTS);
+	ports = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*ports));
+	if (!ports)
+		return herr(c->err, ENOMEM, "%s", c->file);
+	cJSON_ArrayForEach(it, v) {
+		if (!cJSON_IsNumber(it) || it->valuedouble < 1 || it->valuedouble > 65535 ||
+		    it->valuedouble != (double)it->valueint) {
+			free(ports);
+			return perr(c->err, c->file, jpath, "expected port numbers 1..65535");
+		}
+		ports[n++] = (uint16_t)it->valueint;
+	}
+	*ret = ports;
+	*ret_n = n;
+	return 0;
+}
+
+/* The keys of "network" beyond mode/allowed. A child layer that is not
+ * admin may narrow what its parent lets out, never widen it: its allowlist
+ * stays within the parent's, its host ports are a subset, and it may not
+ * move the address pool or, under an allowlist, pick resolvers (port 53 to
+ * a resolver is allowed whatever the list says). */
+static int parse_network_options(struct pctx *c, const cJSON *obj)
+{
+	struct hutch_net_options *o = &c->p->net_opts;
+	bool narrow = c->is_child && !c->p->admin;
+	const cJSON *v, *it;
+	size_t n;
+	int r;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "allow"))) {
+		struct hutch_net_dest *d;
+
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > HUTCH_NET_MAX_ALLOW)
+			return perr(c->err, c->file, "network.allow",
+				    "expected an array of at most %d \"A.B.C.D[/N][:PORT]\"",
+				    HUTCH_NET_MAX_ALLOW);
+		d = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*d));
+		if (!d)
+			return herr(c->err, ENOMEM, "%s", c->file);
+		n = 0;
+		cJSON_ArrayForEach(it, v) {
+			bool covered = !(narrow && o->allow_only);
+
+			if (!cJSON_IsString(it) || netopt_parse_dest(it->valuestring, &d[n]) < 0) {
+				free(d);
+				return perr(c->err, c->file, "network.allow",
+					    "expected \"A.B.C.D[/N][:PORT]\" (host bits zero), got %s",
+					    cJSON_IsString(it) ? it->valuestring : "a non-string");
+			}
+			for (size_t k = 0; !covered && k < o->n_allow; k++)
+				covered = netopt_dest_covers(&o->allow[k], &d[n]);
+			if (!covered) {
+				free(d);
+				return perr(c->err, c->file, "network.allow",
+					    "%s is outside the parent's allowlist; only an admin profile may widen it",
+					    it->valuestring);
+			}
+			n++;
+		}
+		free((void *)o->allow);
+		o->allow = d;
+		o->n_allow = n;
+		o->allow_only = true;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "publish"))) {
+		uint16_t *ports;
+
+		r = parse_port_list(c, v, "network.publish", &ports, &n);
+		if (r < 0)
+			return r;
+		free((void *)o->publish);
+		o->publish = ports;
+		o->n_publish = n;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "host_ports"))) {
+		uint16_t *ports;
+
+		r = parse_port_list(c, v, "network.host_ports", &ports, &n);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; narrow && i < n; i++) {
+			bool found = false;
+			for (size_t k = 0; k < o->n_host_ports; k++)
+				found |= o->host_ports[k] == ports[i];
+			if (!found) {
+				free(ports);
+				return perr(c->err, c->file, "network.host_ports",
+					    "port %u is not among the parent's; only an admin profile may add it",
+					    ports[i]);
+			}
+		}
+		free((void *)o->host_ports);
+		o->host_ports = ports;
+		o->n_host_ports = n;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "dns"))) {
+		struct in_addr *dns;
+
+		if (narrow && o->allow_only)
+			return perr(c->err, c->file, "network.dns",
+				    "the parent has an allowlist; only an admin profile may choose resolvers");
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > HUTCH_NET_MAX_DNS)
+			return perr(c->err, c->file, "network.dns", "expected an array of at most %d IPv4 addresses",
+				    HUTCH_NET_MAX_DNS);
+		/* one more than needed: an empty array must still be non-NULL ("no resolver") */
+		dns = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*dns));
+		if (!dns)
+			return herr(c->err, ENOMEM, "%s", c->file);
+		n = 0;
+		cJSON_ArrayForEach(it, v) {
+			uint8_t prefix;
+
+			if (!cJSON_IsString(it) || netopt_parse_cidr(it->valuestring, &dns[n], &prefix) < 0 ||
+			    prefix != 32) {
+				free(dns);
+				return perr(c->err, c->file, "network.dns", "expected IPv4 addresses");
+			}
+			n++;
+		}
+		free((void *)o->dns);
+		o->dns = dns;
+		o->n_dns = n;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "pool"))) {
+		if (narrow)
+			return perr(c->err, c->file, "network.pool", "only an admin profile may move the address pool");
+		if (!cJSON_IsString(v) || netopt_parse_cidr(v->valuestring, &o->pool, &o->pool_prefix) < 0 ||
+		    o->pool_prefix < 8 || o->pool_prefix > 28)
+			return perr(c->err, c->file, "network.pool", "expected \"A.B.C.D/N\", N from 8 to 28");
+	}
+	return 0;
+}
+
 static int parse_network(struct pctx *c, const cJSON *obj)
 {
-	static const char *const keys[] = { "mode", "allowed", NULL };
+	static const char *const keys[] = { "mode", "allowed", "allow", "publish", "host_ports",
+					    "dns", "pool", NULL };
 	const cJSON *v, *it;
 	int r = check_keys(c, obj, "network", keys);
 	enum hutch_net_mode m;
@@ -577,7 +727,7 @@ static int parse_network(struct pctx *c, const cJSON *obj)
 	if (!(c->p->net_allowed & (1u << c->p->net)))
 		return perr(c->err, c->file, "network.mode", "\"%s\" is not in network.allowed",
 			    net_mode_name(c->p->net));
-	return 0;
+	return parse_network_options(c, obj);
 }
 
 static int parse_errno(struct pctx *c, const cJSON *v, const char *jpath, int *ret)

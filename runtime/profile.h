@@ -43,6 +43,9 @@ struct profile {
 	bool workdir_exec;
 	enum hutch_net_mode net;
 	unsigned net_allowed; /* bit per enum hutch_net_mode a run may choose */
+	/* network.allow, publish, host_ports, dns, pool (docs/network.md);
+	 * the arrays are the profile's own. */
+	struct hutch_net_options net_opts;
 	bool seccomp_enabled;
 	struct hutch_sc_policy seccomp;
 	struct hutch_sc_rule *sc_rules;

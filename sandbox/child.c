@@ -9,12 +9,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -67,25 +65,6 @@ static void report_timings(const struct child_ctx *ctx, int step, uint64_t a, ui
 	rep.t_us[2] = c;
 	rep.t_us[3] = d;
 	report_send(ctx->report_fd, &rep);
-}
-
-static int loopback_up(struct hutch_error *err)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return herr(err, errno, "socket for lo");
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, "lo", 3);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
-	    (ifr.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
-		int e = errno;
-		close(fd);
-		return herr(err, e, "bring lo up");
-	}
-	close(fd);
-	return 0;
 }
 
 static int set_rlimit(int res, uint64_t value, const char *name, struct hutch_error *err)
@@ -408,7 +387,8 @@ void child_init_main(struct child_ctx *ctx)
 		herr(&err, errno, "unshare cgroup namespace");
 		setup_failed(ctx, &err);
 	}
-	if (ctx->spec->net == HUTCH_NET_LOOPBACK && loopback_up(&err) < 0)
+	/* lo (every mode but none) and the veth's inside end: net.c */
+	if (net_inside_setup(&ctx->net, &err) < 0)
 		setup_failed(ctx, &err);
 	if (mnt_build_root(&ctx->plan, &err) < 0) {
 		herr_prefix(&err, "rootfs");

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #define HUTCH_VERSION "0.1.0"
@@ -43,11 +44,66 @@ enum hutch_status {
 
 enum hutch_timeout { HUTCH_TIMEOUT_NONE = 0, HUTCH_TIMEOUT_CPU, HUTCH_TIMEOUT_WALL };
 
+/* Network modes; docs/network.md describes each. */
 enum hutch_net_mode {
 	HUTCH_NET_NONE = 0, /* new netns, no interface up */
 	HUTCH_NET_LOOPBACK, /* new netns, lo up */
-	HUTCH_NET_EGRESS,   /* veth + NAT (network issue) */
-	HUTCH_NET_PUBLISH,  /* veth, reachable from the host (network issue) */
+	HUTCH_NET_EGRESS,   /* lo + a veth to the host, NAT out (net_opts) */
+	HUTCH_NET_PUBLISH,  /* egress, plus net_opts.publish ports reachable from the host */
+};
+
+/* Bounds of struct hutch_net_options (checked by hutch_run). */
+#define HUTCH_NET_MAX_ALLOW 64
+#define HUTCH_NET_MAX_PORTS 16
+#define HUTCH_NET_MAX_DNS 3
+
+/* Default address pool of egress/publish: 10.213.0.0/16, one /30 per run
+ * (docs/network.md says why this range). */
+#define HUTCH_NET_DEFAULT_POOL 0x0ad50000u /* host byte order */
+#define HUTCH_NET_DEFAULT_POOL_PREFIX 16
+
+/* A destination the sandbox may reach when net_opts.allow_only is set. */
+struct hutch_net_dest {
+	struct in_addr addr; /* network byte order; host bits must be zero */
+	uint8_t prefix;      /* 0..32 */
+	uint16_t port;       /* 0: any port; else TCP and UDP to this port only */
+};
+
+/* Where a running sandbox is, for the caller (a proxy to a published port). */
+struct hutch_net_info {
+	const char *ifname;     /* host side of the veth pair */
+	struct in_addr address; /* the sandbox's address: published ports answer here */
+	struct in_addr gateway; /* the host's side: host_ports and the resolver */
+};
+
+/* Options of the egress and publish modes (ignored by none/loopback). */
+struct hutch_net_options {
+	struct in_addr pool; /* network order; pool_prefix 0: the default pool */
+	uint8_t pool_prefix; /* 8..28 */
+	/* allow_only: the sandbox reaches allow[] (and its resolvers) and
+	 * nothing else. Otherwise it reaches anything but the pool (other
+	 * sandboxes) and link-local addresses (cloud metadata services). */
+	const struct hutch_net_dest *allow;
+	size_t n_allow;
+	bool allow_only;
+	/* TCP ports the sandbox listens on, reachable from the host (only) at
+	 * info.address:port. Publish mode. */
+	const uint16_t *publish;
+	size_t n_publish;
+	/* TCP ports of services on the host's loopback (a registry mirror)
+	 * the sandbox may reach at info.gateway:port. Nothing else of the
+	 * host is reachable. */
+	const uint16_t *host_ports;
+	size_t n_host_ports;
+	/* Resolvers written to the sandbox's /etc/resolv.conf. NULL: those of
+	 * the host's /etc/resolv.conf (a loopback one is reached through the
+	 * gateway); non-NULL with n_dns 0: none. IPv4 only. */
+	const struct in_addr *dns;
+	size_t n_dns;
+	/* Called once in hutch_run's thread when the network is up, before
+	 * the program runs; the info is valid during the call only. */
+	void (*on_ready)(const struct hutch_net_info *info, void *arg);
+	void *on_ready_arg;
 };
 
 /* Flags of one bind mount. Default: read-only, nosuid, nodev, noexec. */
@@ -128,6 +184,7 @@ struct hutch_spec {
 	uid_t host_uid_base; /* 0: HUTCH_HOST_UID_BASE */
 
 	enum hutch_net_mode net;
+	struct hutch_net_options net_opts; /* egress and publish only */
 	struct hutch_limits limits;
 
 	/* Standard streams. stdin_fd: -1 means /dev/null. stdout_fd/stderr_fd

@@ -7,6 +7,7 @@
 
 #include "hutch.h"
 #include "mount.h"
+#include "net.h"
 
 /* Messages on the report pipe, child -> supervisor. Each is written with
  * one write() below PIPE_BUF, so it arrives whole. */
@@ -44,6 +45,7 @@ struct child_ctx {
 	unsigned unenforced; /* limits the cgroup could not enforce: use rlimits */
 	bool timings;
 	const char *cwd;
+	struct net_inside net; /* lo and the veth's inside end (net.c) */
 };
 
 /* Entry of the sandbox's init (pid 1 of the new pid namespace). Never

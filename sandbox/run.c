@@ -25,6 +25,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "net.h"
 #include "run-internal.h"
 #include "seccomp.h"
 #include "util.h"
@@ -501,8 +502,9 @@ static int check_spec(const struct hutch_spec *spec, struct hutch_error *err)
 		if (r < 0)
 			return r;
 	}
-	if (spec->net == HUTCH_NET_EGRESS || spec->net == HUTCH_NET_PUBLISH)
-		return herr(err, ENOTSUP, "network modes egress and publish are not available yet");
+	r = net_check_spec(spec, err);
+	if (r < 0)
+		return r;
 	/* Supplementary groups are inherited by the clone and are checked
 	 * against their host ids: a root caller's group 0 would open files
 	 * of group root inside. The front end drops them once at start. */
@@ -523,6 +525,7 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	const struct hutch_cgroup_host *host = spec->cgroups;
 	struct supervisor s = { 0 };
 	struct child_ctx ctx = { 0 };
+	struct net_run *net = NULL;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 }, syncp[2] = { -1, -1 };
 	int scp[2] = { -1, -1 };
 	int workdir_fd = -1;
@@ -564,7 +567,14 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	}
 	res->step_us[HUTCH_STEP_CGROUP] = hu_now_us() - s.t0;
 
-	r = mnt_plan_prepare(spec, &ctx.plan, err);
+	/* egress/publish: address slot, nftables table, resolv.conf (bound
+	 * inside, so the mount plan is made from net.c's copy of the spec). */
+	if (net_mode_has_veth(spec->net)) {
+		r = net_run_prepare(spec, &net, err);
+		if (r < 0)
+			goto out;
+	}
+	r = mnt_plan_prepare(net ? net_run_mount_spec(net) : spec, &ctx.plan, err);
 	if (r < 0) {
 		herr_prefix(err, "rootfs");
 		goto out;
@@ -597,6 +607,7 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	ctx.unenforced = res->unenforced;
 	ctx.timings = spec->timings;
 	ctx.cwd = spec->cwd ? spec->cwd : "/box";
+	net_inside_plan(spec, net, &ctx.net);
 
 	/* The workdir's top directory belongs to the program for the run, so
 	 * it can create files there; the owner is restored afterwards. */
@@ -671,6 +682,9 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	r = write_id_maps(s.pid, spec->host_uid_base, err);
 	if (r == 0 && attach_needed)
 		r = cg_run_attach(s.cg, s.pid, err);
+	/* The veth's inside end goes into init's namespace before init runs. */
+	if (r == 0 && net)
+		r = net_run_attach(net, s.pid, err);
 	/* syncp[1] stays open until the end: it is init's lifeline. */
 	if (r == 0 && hu_write_all(syncp[1], "G", 1) < 0)
 		r = herr(err, errno, "release sandbox init");
@@ -680,6 +694,8 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 		goto out;
 	}
 	res->step_us[HUTCH_STEP_IDMAP] = hu_now_us() - s.t0;
+	if (net)
+		net_run_ready(net);
 
 	sup_loop(&s);
 
@@ -732,6 +748,7 @@ out:
 		close(s.pidfd);
 	}
 	cg_run_destroy(s.cg);
+	net_run_destroy(net); /* init is reaped: its namespace and veth end are going */
 	if (wd_chowned && fchown(workdir_fd, wd_st.st_uid, wd_st.st_gid) < 0 && r == 0)
 		r = herr(err, errno, "restore owner of workdir %s", spec->workdir);
 	if (workdir_fd >= 0)
