@@ -62,6 +62,9 @@ NOTES = {
     "bare": "fork+exec of the program, no isolation: the baseline",
     "hutch": "default profile: user/pid/mnt/ipc/uts/net/cgroup ns, overlay root on tmpfs, "
              "ro host /usr /etc, masked /proc, own /dev, seccomp, no caps, cgroup limits",
+    "hutch-warm": "hutch serve (2 warm sandboxes, same profile, isolation and limits; fresh mnt+ipc "
+                  "ns and tmpfs /tmp /var/tmp /box /dev/shm per run, root read-only, every "
+                  "process of a run killed before the next); launched over its unix socket",
     "unshare": "floor: user/pid/mnt/ipc/uts/net/cgroup ns only; no new root, no seccomp, "
                "no cgroup, no limits",
     "bwrap": "--unshare-all (user ns maps uid 1000 to host root), ro /usr /etc, /proc, /dev, "
@@ -127,8 +130,24 @@ class Setup:
         self.holder = None
         self.crun_ns = "-"
         self.bundles = {}
+        self.server = None
         if "crun" in tools:
             self._crun_rootfs()
+        if "hutch-warm" in tools:
+            self._serve()
+
+    def _serve(self):
+        self.serve_sock = os.path.join(self.tmp, "hutch.sock")
+        # CPU and wall limits as bench gives `hutch run` for the CPU-bound loop.
+        self.server = subprocess.Popen([HUTCH, "serve", "--socket", self.serve_sock, "--workers", "2",
+                                        "--time", "30", "--wall-time", "90"],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, text=True)
+        # Ready once it says it listens (its warm sandboxes are made then).
+        line = self.server.stderr.readline()
+        if "listening" not in line:
+            raise SystemExit(f"bench: hutch serve did not start: {line.strip()}")
+        time.sleep(0.2)
 
     def _crun_rootfs(self):
         rootfs = os.path.join(self.tmp, "rootfs")
@@ -204,6 +223,12 @@ class Setup:
         return bundle
 
     def close(self):
+        if self.server:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
         if self.holder:
             self.holder.kill()
             self.holder.wait()
@@ -216,6 +241,9 @@ def command(tool, key, prog, setup, hutch_opts=()):
         return "-", prog
     if tool == "hutch":
         return "-", [HUTCH, "run", *hutch_opts, "--", *prog]
+    if tool == "hutch-warm":
+        # Limits are fixed per server: started with --time 30 (Setup._serve).
+        return "@serve=" + setup.serve_sock, prog
     if tool == "unshare":
         return "-", [which("unshare"), "-U", "-p", "-f", "-m", "-i", "-u", "-n", "-C", "--", *prog]
     if tool == "bwrap":
@@ -383,6 +411,13 @@ def memory(tools, setup, tries):
     for t in tools:
         if t == "bare":
             continue
+        if t == "hutch-warm":
+            try:
+                with open(f"/proc/{setup.server.pid}/status") as f:
+                    out[t] = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+            except (OSError, StopIteration):
+                out[t] = None
+            continue
         ns, argv = command(t, "sleep", SLEEP, setup)
         argv = [a.replace("@ID@", f"hbm{os.getpid()}") for a in argv]
         if ns != "-":
@@ -458,7 +493,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="short run for CI (no install)")
     ap.add_argument("--no-install", action="store_true", help="do not install missing peers")
-    ap.add_argument("--tools", default="bare,hutch,unshare,bwrap,crun,firejail")
+    ap.add_argument("--tools", default="bare,hutch,hutch-warm,unshare,bwrap,crun,firejail")
     ap.add_argument("--iterations", type=int, default=None)
     ap.add_argument("--out", default=RESULTS)
     a = ap.parse_args()
@@ -473,7 +508,7 @@ def main():
         wanted.insert(0, "bare")
     if not a.quick and not a.no_install:
         install_peers(wanted)
-    tools = [t for t in wanted if t in ("bare", "hutch") or which(t)]
+    tools = [t for t in wanted if t in ("bare", "hutch", "hutch-warm") or which(t)]
     skipped = [t for t in wanted if t not in tools]
     for t in skipped:
         log(f"bench: {t} is not installed: left out")

@@ -47,6 +47,8 @@ static void usage_main(FILE *f)
 	      "  run       run a program in a sandbox (hutch run --help)\n"
 	      "  info      show what this host supports: cgroups, namespaces, kernel\n"
 	      "  profile   list, show, check, explain, diff profiles (hutch profile --help)\n"
+	      "  serve     keep warm sandboxes and run programs sent on a socket (hutch serve --help)\n"
+	      "  client    run a program through hutch serve (hutch client --help)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help     show this help\n"
@@ -357,14 +359,11 @@ static void write_net_info(const struct hutch_net_info *info, void *arg)
 		die_msg("--net-info %s: %s", o->path, strerror(errno));
 }
 
-/* hutch's runtime state that must not outlive a boot (tmpfs). */
-#define HUTCH_RUN_DIR "/run/hutch"
-
 /* On hosts whose runs join v1 cgroups, keep that join cheap after idle
  * spells (favordynmods, sandbox/cgroup-dynmods.c). HUTCH_FAVORDYNMODS=0
  * leaves the host's default alone. A kernel without the option (< 6.0)
  * only makes the first run after an idle spell slower: no warning. */
-static void favor_dynmods(const struct hutch_cgroup_host *host)
+void cli_favor_dynmods(const struct hutch_cgroup_host *host)
 {
 	struct hutch_error err = { 0 };
 	const char *env = getenv("HUTCH_FAVORDYNMODS");
@@ -383,7 +382,7 @@ static void favor_dynmods(const struct hutch_cgroup_host *host)
 /* Compiled seccomp programs, kept between runs (sandbox/seccomp-cache.c):
  * a directory only root can write. -1 (compile every time) if it cannot be
  * made. */
-static int seccomp_cache_dir(void)
+int cli_seccomp_cache_dir(void)
 {
 	if (mkdir(HUTCH_RUN_DIR, 0711) < 0 && errno != EEXIST)
 		return -1;
@@ -556,7 +555,7 @@ static int cmd_run(int argc, char **argv)
 		spec.net_opts.on_ready_arg = &net_info;
 	}
 	if (prof->seccomp_enabled) {
-		_cleanup_close_ int cache_fd = seccomp_cache_dir();
+		_cleanup_close_ int cache_fd = cli_seccomp_cache_dir();
 
 		r = hutch_seccomp_compile_cached(&prof->seccomp, cache_fd, &sc, &err);
 		if (r < 0) {
@@ -669,7 +668,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (hutch_cgroup_cleanup_stale(cg_host, &err) < 0)
 		die_msg("warning: cleaning stale cgroups: %s", err.msg);
-	favor_dynmods(cg_host);
+	cli_favor_dynmods(cg_host);
 	spec.cgroups = cg_host;
 
 	/* SIGTERM, SIGINT, SIGHUP, SIGQUIT to hutch cancel the run cleanly
@@ -786,6 +785,15 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "profile") == 0)
 		return cmd_profile(argc - 1, argv + 1);
+	if (strcmp(argv[1], "serve") == 0 || strcmp(argv[1], "client") == 0) {
+		bool help = argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0);
+		if (!help && strcmp(argv[1], "serve") == 0 && (geteuid() != 0 || setgroups(0, NULL) < 0)) {
+			die_msg("serve: must run as root (it creates namespaces, cgroups and mounts)");
+			return 125;
+		}
+		return strcmp(argv[1], "serve") == 0 ? cmd_serve(argc - 1, argv + 1)
+						     : cmd_client(argc - 1, argv + 1);
+	}
 	die_msg("unknown command '%s' (try 'hutch --help')", argv[1]);
 	return 125;
 }

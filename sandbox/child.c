@@ -37,8 +37,7 @@ static void report_send(int fd, const struct report *rep)
 	(void)hu_write_all(fd, rep, sizeof(*rep));
 }
 
-__attribute__((noreturn)) static void setup_failed(const struct child_ctx *ctx,
-						   const struct hutch_error *err)
+void child_setup_failed(const struct child_ctx *ctx, const struct hutch_error *err)
 {
 	struct report rep;
 
@@ -213,7 +212,7 @@ static int exec_program(char *const *argv, char *const *envp)
 	return saw_eacces ? EACCES : last;
 }
 
-__attribute__((noreturn)) static void program_main(struct child_ctx *shared)
+void child_program_main(struct child_ctx *shared)
 {
 	/* shared is init's (start_program): read it, write only this copy. */
 	struct child_ctx own = *shared, *ctx = &own;
@@ -309,7 +308,7 @@ __attribute__((noreturn)) static void program_main(struct child_ctx *shared)
 	_exit(e == ENOENT ? 127 : 126);
 fail:
 	herr_prefix(&err, "program setup");
-	setup_failed(ctx, &err);
+	child_setup_failed(ctx, &err);
 }
 
 /*
@@ -326,10 +325,10 @@ fail:
 
 static int program_entry(void *ctx)
 {
-	program_main(ctx);
+	child_program_main(ctx);
 }
 
-static pid_t start_program(struct child_ctx *ctx)
+pid_t child_start_program(struct child_ctx *ctx, int (*entry)(void *), unsigned long extra_flags)
 {
 	void *stack = mmap(NULL, PROGRAM_STACK_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -338,8 +337,8 @@ static pid_t start_program(struct child_ctx *ctx)
 
 	if (stack == MAP_FAILED)
 		return -1;
-	pid = clone(program_entry, (char *)stack + PROGRAM_STACK_SIZE,
-		    CLONE_VM | CLONE_VFORK | SIGCHLD, ctx);
+	pid = clone(entry, (char *)stack + PROGRAM_STACK_SIZE,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD | (int)extra_flags, ctx);
 	e = errno;
 	/* The child has exec'd or exited: the stack is ours again. */
 	(void)munmap(stack, PROGRAM_STACK_SIZE);
@@ -368,7 +367,7 @@ void child_init_main(struct child_ctx *ctx)
 
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 		herr(&err, errno, "become root of the user namespace");
-		setup_failed(ctx, &err);
+		child_setup_failed(ctx, &err);
 	}
 	/* A change of credentials clears the parent-death signal: arm it
 	 * again, then check the lifeline (the supervisor holds the sync pipe's
@@ -385,22 +384,24 @@ void child_init_main(struct child_ctx *ctx)
 	 * cgroup namespace root: /proc/self/cgroup shows "/" inside. */
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		herr(&err, errno, "unshare cgroup namespace");
-		setup_failed(ctx, &err);
+		child_setup_failed(ctx, &err);
 	}
 	/* lo (every mode but none) and the veth's inside end: net.c */
 	if (net_inside_setup(&ctx->net, &err) < 0)
-		setup_failed(ctx, &err);
+		child_setup_failed(ctx, &err);
 	if (mnt_build_root(&ctx->plan, &err) < 0) {
 		herr_prefix(&err, "rootfs");
-		setup_failed(ctx, &err);
+		child_setup_failed(ctx, &err);
 	}
 	t_mnt = t_pivot = hu_now_us();
 	report_timings(ctx, HUTCH_STEP_IDMAP, t_id, t_mnt, t_pivot, 0);
 
-	prog = start_program(ctx);
+	if (ctx->zygote)
+		zygote_main(ctx); /* a warm sandbox: serves runs, never returns */
+	prog = child_start_program(ctx, program_entry, 0);
 	if (prog < 0) {
 		herr(&err, errno, "start program");
-		setup_failed(ctx, &err);
+		child_setup_failed(ctx, &err);
 	}
 
 	/* init: keep only the report pipe, give up everything else. */

@@ -34,7 +34,6 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
-enum kill_reason { KILL_NONE = 0, KILL_OUTPUT, KILL_CPU, KILL_WALL, KILL_SECCOMP, KILL_CANCEL, KILL_INTERNAL };
 
 void hutch_spec_init(struct hutch_spec *spec)
 {
@@ -81,7 +80,7 @@ static int write_proc_file(pid_t pid, const char *name, const char *text, struct
 	return 0;
 }
 
-static int write_id_maps(pid_t pid, uid_t base, struct hutch_error *err)
+int run_write_id_maps(pid_t pid, uid_t base, struct hutch_error *err)
 {
 	char map[64];
 	int r;
@@ -98,13 +97,6 @@ static int write_id_maps(pid_t pid, uid_t base, struct hutch_error *err)
 	return write_proc_file(pid, "gid_map", map, err);
 }
 
-struct stream {
-	int fd;      /* read end, -1 when closed */
-	int out_fd;  /* caller's fd or -1 */
-	uint64_t limit;
-	uint64_t bytes;
-	bool truncated;
-};
 
 /* Read what is there; forward up to the limit. Returns 1 on EOF, 0 when
  * more may come, and sets *over when the limit was passed. */
@@ -150,27 +142,8 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-struct supervisor {
-	const struct hutch_spec *spec;
-	struct hutch_result *res;
-	struct cg_run *cg;
-	pid_t pid;
-	int pidfd;
-	int report_fd;
-	int sc_sock;
-	int listener;
-	struct stream out, errs;
-	enum kill_reason killed;
-	bool init_exited;
-	bool got_exit_report;
-	bool setup_failed;
-	struct report exit_rep;
-	struct hutch_error setup_err;
-	uint64_t t0;
-	int ncpu;
-};
 
-static void sup_kill(struct supervisor *s, enum kill_reason why)
+void sup_kill(struct supervisor *s, enum kill_reason why)
 {
 	if (s->killed == KILL_NONE)
 		s->killed = why;
@@ -180,7 +153,7 @@ static void sup_kill(struct supervisor *s, enum kill_reason why)
 		(void)syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 }
 
-static void sup_read_reports(struct supervisor *s)
+void sup_read_reports(struct supervisor *s)
 {
 	struct report rep;
 
@@ -191,6 +164,10 @@ static void sup_read_reports(struct supervisor *s)
 			continue;
 		if (n != (ssize_t)sizeof(rep)) {
 			if (n == 0 || (n < 0 && errno != EAGAIN)) {
+				/* A warm sandbox's zygote closes the run's report
+				 * pipe once every process of the run is gone. */
+				if (s->warm && n == 0)
+					s->init_exited = true;
 				close(s->report_fd);
 				s->report_fd = -1;
 			}
@@ -244,7 +221,7 @@ static void sup_seccomp_event(struct supervisor *s)
 }
 
 /* Main loop: runs until init has exited and both output pipes are at EOF. */
-static void sup_loop(struct supervisor *s)
+void sup_loop(struct supervisor *s)
 {
 	const struct hutch_limits *l = &s->spec->limits;
 	uint64_t start = hu_now_us();
@@ -306,6 +283,7 @@ static void sup_loop(struct supervisor *s)
 			if (l->cpu_time_us && s->cg) {
 				uint64_t used = 0;
 				if (cg_run_cpu_usage(s->cg, &used) == 0) {
+					used = used > s->cpu_base ? used - s->cpu_base : 0;
 					if (used >= l->cpu_time_us) {
 						sup_kill(s, KILL_CPU);
 						continue;
@@ -403,7 +381,7 @@ static void set_message(struct hutch_result *r, const char *fmt, ...)
 }
 
 /* Turn what was observed into the verdict, most specific cause first. */
-static void sup_verdict(struct supervisor *s, const struct cg_stats *st, bool have_stats)
+void sup_verdict(struct supervisor *s, const struct cg_stats *st, bool have_stats)
 {
 	const struct hutch_limits *l = &s->spec->limits;
 	struct hutch_result *r = s->res;
@@ -485,7 +463,7 @@ static void sup_verdict(struct supervisor *s, const struct cg_stats *st, bool ha
 	}
 }
 
-static int check_spec(const struct hutch_spec *spec, struct hutch_error *err)
+int run_check_spec(const struct hutch_spec *spec, struct hutch_error *err)
 {
 	int r;
 
@@ -548,7 +526,7 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	s.out.fd = s.errs.fd = -1;
 	ctx.plan.image_fd = -1;
 
-	r = check_spec(spec, err);
+	r = run_check_spec(spec, err);
 	if (r < 0)
 		goto out;
 
@@ -679,7 +657,7 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	if (s.ncpu < 1)
 		s.ncpu = 1;
 
-	r = write_id_maps(s.pid, spec->host_uid_base, err);
+	r = run_write_id_maps(s.pid, spec->host_uid_base, err);
 	if (r == 0 && attach_needed)
 		r = cg_run_attach(s.cg, s.pid, err);
 	/* The veth's inside end goes into init's namespace before init runs. */
