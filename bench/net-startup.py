@@ -135,12 +135,14 @@ def throughput(a, profile, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--hutch", default=HUTCH, help="the hutch binary (default: the repository's)")
     ap.add_argument("--profile")
     ap.add_argument("--extra", action="append", default=[], help="NAME=COMMAND to time too")
     ap.add_argument("--throughput", action="store_true")
     ap.add_argument("--size-mb", type=int, default=256)
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
+    globals()["HUTCH"] = a.hutch
     if os.geteuid() != 0:
         sys.exit("needs root")
     tmp = tempfile.mkdtemp(prefix="hutch-netbench.")

@@ -645,10 +645,11 @@ static int parse_network_options(struct pctx *c, const cJSON *obj)
 			for (size_t k = 0; k < o->n_host_ports; k++)
 				found |= o->host_ports[k] == ports[i];
 			if (!found) {
+				unsigned port = ports[i];
 				free(ports);
 				return perr(c->err, c->file, "network.host_ports",
 					    "port %u is not among the parent's; only an admin profile may add it",
-					    ports[i]);
+					    port);
 			}
 		}
 		free((void *)o->host_ports);

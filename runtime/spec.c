@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "netopts.h"
 
 /* Set "K=V" in parts->env, replacing an earlier K. */
 static int env_put(struct spec_parts *parts, const char *kv)
@@ -63,6 +64,12 @@ int spec_build(const struct profile *p, const struct run_overrides *o, const str
 	} else {
 		spec->net = p->net;
 	}
+	/* The profile's allowlist, host ports, resolvers, pool and published
+	 * ports (egress/publish): without them an allowlisted profile would
+	 * get unrestricted egress. */
+	r = netopt_apply(&p->net_opts, NULL, spec, err);
+	if (r < 0)
+		return r;
 	if (p->image) {
 		int n;
 		if (p->image[0] == '/')

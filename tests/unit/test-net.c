@@ -13,6 +13,8 @@
  */
 #include "net-internal.h"
 #include "netopts.h"
+#include "profile.h"
+#include "spec.h"
 #include "tap.h"
 #include "util.h"
 
@@ -161,6 +163,68 @@ static void test_netopts(void)
 	ok(!netopt_dest_covers(&outer, &d), "covers: another port is not covered");
 	netopt_parse_dest("198.20.0.0/24", &d);
 	ok(!netopt_dest_covers(&outer, &d), "covers: another network is not covered");
+}
+
+/* Profile keys of "network" and their way into the spec (spec_build, the
+ * path hutchd takes, and netopt_apply). */
+static int load_text(const char *text, const char *name, const char *dir, struct profile **p,
+		     struct hutch_error *e)
+{
+	return profile_load_text(text, strlen(text), name, dir, p, e);
+}
+
+static void test_profile(void)
+{
+	char dir[] = "/tmp/hutch-test-net.XXXXXX", path[256];
+	const char *parent = "{\"network\": {\"mode\": \"egress\", \"allowed\": [\"none\", \"egress\", \"publish\"],"
+			     " \"allow\": [\"198.18.0.0/15\"], \"host_ports\": [4873, 5000], \"publish\": [8080]}}";
+	struct profile *p = NULL;
+	struct hutch_spec spec;
+	struct spec_parts parts;
+	struct hutch_error e = { 0 };
+	FILE *f;
+	int r;
+
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(path, sizeof(path), "%s/netparent.json", dir);
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fputs(parent, f);
+	fclose(f);
+
+	r = profile_load(path, dir, &p, &e);
+	if (is_int(r, 0, "profile: network keys load (%s)", e.msg)) {
+		hutch_spec_init(&spec);
+		r = spec_build(p, NULL, NULL, &parts, &spec, &e);
+		is_int(r, 0, "profile: spec built (%s)", e.msg);
+		ok(spec.net == HUTCH_NET_EGRESS && spec.net_opts.allow_only && spec.net_opts.n_allow == 1 &&
+			   spec.net_opts.n_host_ports == 2,
+		   "profile: allowlist and host ports reach the spec");
+		is_int(spec.net_opts.n_publish, 0, "profile: published ports only in publish mode");
+		spec_parts_free(&parts);
+		profile_free(p);
+	}
+	p = NULL;
+	r = load_text("{\"extends\": \"netparent\", \"network\": {\"allow\": [\"198.19.4.0/24:443\"], "
+			      "\"host_ports\": [4873]}}", "narrow.json", dir, &p, &e);
+	is_int(r, 0, "profile: a child may narrow the allowlist and host ports (%s)", e.msg);
+	profile_free(p);
+	p = NULL;
+	r = load_text("{\"extends\": \"netparent\", \"network\": {\"allow\": [\"0.0.0.0/0\"]}}", "wide.json", dir, &p, &e);
+	ok(r < 0 && strstr(e.msg, "outside the parent's allowlist"), "profile: a child may not widen it (%s)", e.msg);
+	profile_free(p);
+	p = NULL;
+	r = load_text("{\"extends\": \"netparent\", \"network\": {\"host_ports\": [22]}}", "port.json", dir, &p, &e);
+	ok(r < 0 && strstr(e.msg, "port 22 is not"), "profile: nor add a host port (%s)", e.msg);
+	profile_free(p);
+	p = NULL;
+	r = load_text("{\"extends\": \"netparent\", \"network\": {\"dns\": [\"203.0.113.1\"]}}", "dns.json", dir, &p, &e);
+	ok(r < 0 && strstr(e.msg, "network.dns"), "profile: nor pick resolvers under an allowlist (%s)", e.msg);
+	profile_free(p);
+	unlink(path);
+	rmdir(dir);
 }
 
 static int list_count;
@@ -350,6 +414,7 @@ int main(void)
 	test_builder();
 	test_check_spec();
 	test_netopts();
+	test_profile();
 	if (geteuid() != 0) {
 		tap_skip("nftables and interfaces need root");
 		return done_testing();
