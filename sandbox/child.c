@@ -99,6 +99,25 @@ static int apply_rlimits(const struct child_ctx *ctx, struct hutch_error *err)
 	return r;
 }
 
+/* glibc's setresuid()/setresgid() change every thread of the process:
+ * they stop each thread the C library knows of (nptl "setxid"). This code
+ * runs in a child made by a raw clone3() of a caller that may have threads
+ * (hutchd): the child inherits glibc's list of the caller's threads, and a
+ * thread that was being created at the moment of the clone is waited for
+ * forever (the sandbox hangs before exec until its wall limit; seen in
+ * hutchd starting its thread pool while recovered jobs already ran). The
+ * system calls themselves change the calling task, which here is the
+ * whole process. */
+static int raw_setresgid(gid_t g)
+{
+	return (int)syscall(SYS_setresgid, g, g, g);
+}
+
+static int raw_setresuid(uid_t u)
+{
+	return (int)syscall(SYS_setresuid, u, u, u);
+}
+
 /* Drop every privilege for good: securebits locked so that uid 0 gets no
  * capabilities back, bounding and ambient sets emptied, then the switch to
  * the unprivileged uid clears permitted and effective, and we verify. */
@@ -118,9 +137,9 @@ static int drop_privileges(const struct child_ctx *ctx, uid_t uid, gid_t gid,
 			return herr(err, errno, "drop capability %d from the bounding set", c);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return herr(err, errno, "clear ambient capabilities");
-	if (setresgid(gid, gid, gid) < 0)
+	if (raw_setresgid(gid) < 0)
 		return herr(err, errno, "setresgid %u", (unsigned)gid);
-	if (setresuid(uid, uid, uid) < 0)
+	if (raw_setresuid(uid) < 0)
 		return herr(err, errno, "setresuid %u", (unsigned)uid);
 	if (cap_set_proc(ctx->empty_caps) < 0)
 		return herr(err, errno, "clear capabilities");
@@ -337,6 +356,16 @@ pid_t child_start_program(struct child_ctx *ctx, int (*entry)(void *), unsigned 
 
 	if (stack == MAP_FAILED)
 		return -1;
+#ifdef __SANITIZE_ADDRESS__
+	/* ASan cannot follow a child onto a stack of its own: it warns into
+	 * the program's stderr and stops unpoisoning (google/sanitizers#189).
+	 * Sanitizer builds (make asan) start the program fork-style instead. */
+	(void)munmap(stack, PROGRAM_STACK_SIZE);
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | extra_flags, NULL, NULL, NULL, 0);
+	if (pid == 0)
+		_exit(entry(ctx));
+	return pid;
+#endif
 	pid = clone(entry, (char *)stack + PROGRAM_STACK_SIZE,
 		    CLONE_VM | CLONE_VFORK | SIGCHLD | (int)extra_flags, ctx);
 	e = errno;
@@ -365,7 +394,7 @@ void child_init_main(struct child_ctx *ctx)
 		_exit(125);
 	t_id = hu_now_us();
 
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+	if (raw_setresgid(0) < 0 || raw_setresuid(0) < 0) {
 		herr(&err, errno, "become root of the user namespace");
 		child_setup_failed(ctx, &err);
 	}
