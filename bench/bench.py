@@ -458,17 +458,18 @@ STEP_DESC = {
 
 
 def steps(setup, runs):
-    """Per-step cost of hutch run from its --timings, plus the front end."""
+    """Per-step cost of hutch run from its --timings, and the front end:
+    hutch's total minus hutch_run()'s own time minus a bare fork+exec, both
+    launched by hb-spawn in alternation."""
     out_path = os.path.join(setup.tmp, "timings.json")
+    sp = Spawner([("-", TRUE), ("-", [HUTCH, "run", "--timings", "--result", out_path, "--", *TRUE])],
+                 setup.tmp)
     deltas = {s: [] for s in STEPS}
-    front = []
+    totals, bare, done = [], [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
-        r = subprocess.run([HUTCH, "run", "--timings", "--result", out_path, "--", *TRUE],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-        total_us = (time.perf_counter() - t0) * 1e6
-        if r.returncode != 0:
+        bare.append(sp.once(0)["ms"] * 1000)
+        r = sp.once(1)
+        if not r["ok"]:
             continue
         with open(out_path) as f:
             tm = json.load(f).get("timings_us", {})
@@ -478,10 +479,13 @@ def steps(setup, runs):
                 deltas[s].append(tm[s] - prev)
                 prev = tm[s]
         if "done" in tm:
-            front.append(total_us - tm["done"])
+            totals.append(r["ms"] * 1000)
+            done.append(tm["done"])
+    sp.close()
     res = {s: statistics.median(v) for s, v in deltas.items() if v}
-    if front:
-        res["outside"] = statistics.median(front)
+    if totals:
+        res["outside"] = max(0.0, statistics.median(totals) - statistics.median(done) -
+                             statistics.median(bare))
     return res
 
 
@@ -592,8 +596,9 @@ def main():
         print("hutch run -- /bin/true, per step (median µs, from --timings):")
         for s in ["outside", *STEPS]:
             if s in stp:
-                desc = STEP_DESC.get(s, "hutch exec, profile load, seccomp compile, cgroup "
-                                        "detect + stale sweep, result")
+                desc = STEP_DESC.get(s, "front end beyond a bare fork+exec: hutch's exec and "
+                                        "libraries, profile, seccomp (cached), cgroup detect, "
+                                        "stale sweep, result")
                 print(f"  {s:8} {stp[s]:8.0f}  {desc}")
         slow = max((s for s in stp if s != "exit"), key=lambda s: stp[s])
         print(f"  slowest step: {slow} ({stp[slow]:.0f} µs)")

@@ -14,8 +14,10 @@
  *     /proc/self/exe): a rebuilt or upgraded hutch has other syscall
  *     tables, groups or prologue, so its programs are made anew;
  *   - libseccomp's version.
- * The file name is a hash of the policy alone, so each policy has one file
- * that a newer build overwrites. Files are written to a temporary name and
+ * The file name is a hash of all of it, so two builds of hutch in use at
+ * once (a developer's worktrees) do not take turns overwriting one file;
+ * when a write finds more than SCC_MAX_FILES files, the others are removed
+ * (made again on their next use). Files are written to a temporary name and
  * renamed, so a reader sees a whole file or none; a file that is not a
  * regular file of ours, not private, or malformed is ignored (compiled
  * instead, and replaced). The directory is the caller's (the CLI uses
@@ -23,6 +25,7 @@
  */
 #include "seccomp-internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,6 +41,7 @@
 
 #define SCC_MAGIC "hutch-seccomp-cache 1\n"
 #define SCC_MAX_FILE (4u << 20) /* far above any real program + key */
+#define SCC_MAX_FILES 64         /* policies x builds kept at once */
 
 /* A growable byte buffer with a bound. */
 struct scc_buf {
@@ -187,6 +191,30 @@ static struct hutch_seccomp *scc_read(int dirfd, const char *fname, const struct
 	return prog;
 }
 
+/* Bound the directory: past SCC_MAX_FILES entries, keep only keep. */
+static void scc_prune(int dirfd, const char *keep)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (n > SCC_MAX_FILES) {
+		rewinddir(d);
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && strcmp(e->d_name, keep) != 0)
+				(void)unlinkat(dirfd, e->d_name, 0); /* gone already: fine */
+	}
+	closedir(d);
+}
+
 /* Best effort: a cache that cannot be written only costs the next run a
  * compile. */
 static void scc_write(int dirfd, const char *fname, const struct scc_buf *key,
@@ -248,12 +276,12 @@ int hutch_seccomp_compile_cached(const struct hutch_sc_policy *policy, int cache
 		return hutch_seccomp_compile(policy, ret, err);
 	}
 	scc_put(&key, pol.p, pol.len);
-	snprintf(fname, sizeof(fname), "%016llx.bpf", (unsigned long long)scc_hash(pol.p, pol.len));
 	free(pol.p);
 	if (key.failed) {
 		free(key.p);
 		return hutch_seccomp_compile(policy, ret, err);
 	}
+	snprintf(fname, sizeof(fname), "%016llx.bpf", (unsigned long long)scc_hash(key.p, key.len));
 
 	*ret = scc_read(cache_dirfd, fname, &key, policy->name ? policy->name : "seccomp policy");
 	if (*ret) {
@@ -261,8 +289,10 @@ int hutch_seccomp_compile_cached(const struct hutch_sc_policy *policy, int cache
 		return 0;
 	}
 	r = hutch_seccomp_compile(policy, ret, err);
-	if (r == 0)
+	if (r == 0) {
 		scc_write(cache_dirfd, fname, &key, *ret);
+		scc_prune(cache_dirfd, fname);
+	}
 	free(key.p);
 	return r;
 }

@@ -44,6 +44,7 @@ struct hutch_warm {
 	int lifeline; /* the zygote's sync pipe: closing it ends the zygote */
 	bool dead;
 	uint64_t runs;
+	int ncpu; /* for the CPU-limit poll interval: read once, not per run */
 };
 
 bool hutch_warm_alive(const struct hutch_warm *w)
@@ -236,6 +237,9 @@ int hutch_warm_new(const struct hutch_spec *tmpl, struct hutch_warm **ret, struc
 	if (r < 0)
 		goto fail;
 	close(rep[0]);
+	w->ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (w->ncpu < 1)
+		w->ncpu = 1;
 	*ret = w;
 	return 0;
 fail:
@@ -455,9 +459,7 @@ int hutch_warm_run(struct hutch_warm *w, const struct hutch_spec *job, struct hu
 	s.errs = (struct stream){ .fd = TAKE_FD(errp[0]), .out_fd = eff.stderr_fd,
 				  .limit = eff.limits.output_bytes };
 	s.sc_sock = TAKE_FD(scp[0]);
-	s.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (s.ncpu < 1)
-		s.ncpu = 1;
+	s.ncpu = w->ncpu;
 
 	sup_loop(&s);
 
