@@ -10,11 +10,16 @@
 #include <unistd.h>
 
 static inline void freep(void *p) { free(*(void **)p); }
+/* Close *fd if open and mark it closed: a second closep() (a release path
+ * then a destroy path, as cg_run_destroy after ->release) is a no-op. In a
+ * threaded caller (hutchd) a second close() of the same number closes
+ * whatever another thread opened in between. */
 static inline void closep(int *fd)
 {
 	if (*fd >= 0) {
 		int saved = errno;
 		(void)close(*fd); /* nothing useful to do on close failure here */
+		*fd = -1;
 		errno = saved;
 	}
 }
