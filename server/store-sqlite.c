@@ -70,7 +70,7 @@ enum sq_stmt {
 	S_TOKEN_ADD, S_TOKEN_FIND, S_TOKEN_LIST, S_TOKEN_REVOKE, S_TOKEN_COUNT,
 	S_QUEUED_COUNT, S_JOB_INSERT, S_JOB_CLAIM, S_JOB_FINISH, S_JOB_RELEASE, S_JOB_RECOVER,
 	S_JOB_GET, S_JOB_LIST, S_JOB_COUNT_OWNER, S_JOB_DELETE, S_JOB_STATE_COUNTS, S_JOB_OLDEST,
-	S_CB_DUE, S_CB_UPDATE, S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_CB_DUE, S_CB_UPDATE, S_BEGIN, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
 	S__MAX,
 };
 
@@ -107,6 +107,8 @@ static const char *const sq_sql[S__MAX] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
 
 struct sq_conn {
@@ -118,6 +120,7 @@ struct sq_conn {
 struct sq_store {
 	struct store base;
 	struct sq_conn w, r;
+	bool full; /* synchronous = FULL for what must survive a power cut */
 };
 
 static const struct store_ops sq_ops;
@@ -538,6 +541,11 @@ static int sq_job_claim(struct store *st, const char *node, struct job **ret, st
 	int rc, r = 0;
 
 	lock(&q->w);
+	/* A claim need not survive a power cut: lost, its job is still
+	 * queued and runs again. The next FULL commit (the result) syncs the
+	 * WAL up to and including it anyway. */
+	if (q->full && (r = sq_exec_stmt(&q->w, S_SYNC_NORMAL, err)) < 0)
+		goto out;
 	s = sq_stmt(&q->w, S_JOB_CLAIM, err);
 	if (!s) {
 		r = -EIO;
@@ -564,6 +572,14 @@ static int sq_job_claim(struct store *st, const char *node, struct job **ret, st
 	}
 	sq_done(s);
 out:
+	if (q->full) {
+		struct hutch_error e2;
+		if (sq_exec_stmt(&q->w, S_SYNC_FULL, &e2) < 0 && r >= 0) {
+			*err = e2;
+			job_freep(ret);
+			r = -EIO;
+		}
+	}
 	unlock(&q->w);
 	return r;
 }
@@ -962,6 +978,7 @@ int store_sqlite_open(const struct store_options *o, struct store **ret, struct 
 	if (!q)
 		return herr(err, ENOMEM, "store");
 	q->base.ops = &sq_ops;
+	q->full = o->sync == SYNC_FULL;
 	r = sq_conn_open(&q->w, o, true, err);
 	if (r == 0)
 		r = sq_migrate(&q->w, o->path, err);

@@ -96,6 +96,23 @@ for lang in (C, CPP):
     t.ok(r.status == 201 and r.json["status"]["id"] == 6 and "undefined_name" in (r.json["compile_output"] or ""),
          f"{NAMES[lang]}: Compilation Error with the compiler's output", r)
 
+# The other languages of the languages file, where the host has them.
+OTHERS = {
+    59: ("Fortran", "program p\n integer :: a, b\n read *, a, b\n print \"(I0)\", a+b\nend program p"),
+    62: ("Java", "import java.util.*;\npublic class Main { public static void main(String[] x) {"
+                 " Scanner s = new Scanner(System.in); System.out.println(s.nextInt() + s.nextInt()); } }"),
+    67: ("Pascal", "program p; var a, b: integer; begin readln(a, b); writeln(a + b); end."),
+    75: ("C (Clang)", SUM[C]),
+    76: ("C++ (Clang)", SUM[CPP]),
+    85: ("Perl", "my ($a, $b) = split(' ', <STDIN>); print $a + $b, \"\\n\";"),
+}
+for lang, (n, src) in OTHERS.items():
+    if lang not in ids:
+        t.skip(f"{n}: not on this host")
+        continue
+    r = run({"language_id": lang, "source_code": src, "stdin": "2 40", "expected_output": "42"})
+    t.ok(r.status == 201 and r.json["status"]["id"] == 3, f"{n}: Accepted", r)
+
 # ---- details of a run ----
 r = run({"language_id": PY, "source_code": "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(4)"})
 t.ok(r.json["stdout"] == "out\n" and r.json["stderr"] == "err\n" and r.json["exit_code"] == 4 and
