@@ -3,7 +3,7 @@
 # Non-interactive; safe to run again.
 set -eu
 PKGS="build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libnl-3-dev libnl-route-3-dev
-libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev python3 iproute2 util-linux
+libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev nodejs unzip python3 iproute2 util-linux
 nftables curl"
 missing=""
 for p in $PKGS; do

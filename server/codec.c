@@ -342,12 +342,15 @@ static int remove_below(int dfd, dev_t dev, unsigned depth)
 
 	/* The program could have built a very deep tree; bounded recursion,
 	 * and what is past the bound stays (logged by the caller). */
-	if (depth > 256)
+	if (depth > 256) {
+		(void)close(dfd); /* a directory fd: nothing to flush */
 		return -ELOOP;
+	}
 	d = fdopendir(dfd);
 	if (!d) {
+		int saved = errno;
 		(void)close(dfd); /* fdopendir failed: the fd is still ours */
-		return -errno;
+		return -saved;
 	}
 	while ((errno = 0, e = readdir(d))) {
 		struct stat st;

@@ -60,6 +60,8 @@ struct hutchd_config {
 	uint64_t max_test_cases;
 	uint64_t max_number_of_runs;
 	uint64_t max_output;     /* kept of each of stdout, stderr, compile output */
+	uint64_t work_size;      /* a job's work dir: a tmpfs of this size */
+	uint64_t work_inodes;    /* ... with at most this many files */
 
 	/* auth */
 	enum role anonymous_role; /* role of requests without a token */

@@ -10,11 +10,13 @@
  * supervisor fills (bounded by the output limit), stdin is a sealed memfd,
  * and the verdict comes from libhutch's struct hutch_result.
  *
- * The work directory is <state_dir>/work/<job token>: made empty for the
- * job, the source written there by hutchd (root, mode 0644), then mounted
+ * The work directory is <state_dir>/work/<job token>, a tmpfs of its own
+ * (work_size, work_inodes): what the program writes into /box costs
+ * memory within a bound, never the host's disk, and the whole tree goes
+ * with one umount however deep the program made it. The source is written
+ * there by hutchd (root, mode 0644), then the directory is mounted
  * read-write at /box for the steps (libhutch makes its top dir the
- * program's for the run and gives it back). It is removed when the job
- * ends, without following anything the program left in it.
+ * program's for the run and gives it back).
  */
 #include <cJSON.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -447,13 +450,25 @@ out:
 	return r;
 }
 
+/* Unmount (if mounted) and remove a job's work dir. */
+void work_dir_remove(struct app *app, const char *name, const char *path)
+{
+	/* EINVAL: not a mount point (made but not mounted, or a plain dir
+	 * of an older hutchd). MNT_DETACH: a process of the sandbox that is
+	 * still leaving cannot keep it busy. */
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warn("cannot unmount a work directory", LSTR("path", path), LSTR("error", strerror(errno)));
+	if (fs_remove_tree_at(app->work_dirfd, name) < 0)
+		log_warn("cannot remove a work directory", LSTR("path", path));
+}
+
 static enum job_outcome judge0_run(struct worker_ctx *w, const struct job *job, char **ret_result, int *ret_status)
 {
 	struct app *app = w->app;
 	struct j0_request rq;
 	struct j0_result res = { .decisive = -1 };
 	const struct lang *l;
-	char msg[256], wd[PATH_MAX];
+	char msg[256], wd[PATH_MAX], opts[96];
 	_cleanup_close_ int wd_fd = -1;
 	int r;
 
@@ -471,12 +486,16 @@ static enum job_outcome judge0_run(struct worker_ctx *w, const struct job *job, 
 		return JOB_OUTCOME_DONE;
 	}
 	/* A fresh, empty work dir; what a crashed run left is removed first. */
-	(void)fs_remove_tree_at(app->work_dirfd, job->token); /* absent is the usual case */
 	snprintf(wd, sizeof(wd), "%s/work/%s", app->cfg->state_dir, job->token);
+	work_dir_remove(app, job->token, wd);
+	snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0755",
+		 (unsigned long long)app->cfg->work_size, (unsigned long long)app->cfg->work_inodes);
 	if (mkdirat(app->work_dirfd, job->token, 0755) < 0 ||
+	    mount("hutchd-work", wd, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ||
 	    (wd_fd = openat(app->work_dirfd, job->token, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		snprintf(msg, sizeof(msg), "work directory %.160s: %.64s", wd, strerror(errno));
 		log_error("cannot make a work directory", LSTR("error", msg));
+		work_dir_remove(app, job->token, wd);
 		*ret_status = J0_INTERNAL_ERROR;
 		*ret_result = j0_internal_error_json(msg);
 		j0_request_free(&rq);
@@ -488,8 +507,8 @@ static enum job_outcome judge0_run(struct worker_ctx *w, const struct job *job, 
 		if (!res.message)
 			res.message = strdup(strerror(-r));
 	}
-	if (fs_remove_tree_at(app->work_dirfd, job->token) < 0)
-		log_warn("cannot remove a work directory", LSTR("path", wd));
+	closep(&wd_fd);
+	work_dir_remove(app, job->token, wd);
 	j0_request_free(&rq);
 	if (r == -ECANCELED) {
 		j0_result_free(&res);

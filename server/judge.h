@@ -159,6 +159,8 @@ extern const struct job_kind judge0_job_kind;
 
 struct app;
 struct job;
+/* Unmount and remove the work dir <state_dir>/work/name (at path). */
+void work_dir_remove(struct app *app, const char *name, const char *path);
 /* A finished job as Judge0 PUTs it to callback_url (judge0.c). */
 char *j0_callback_body(struct app *app, const struct job *job);
 

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "error.h"
 #include "http.h"
+#include "judge.h"
 #include "lang.h"
 #include "log.h"
 #include "metrics.h"
@@ -263,7 +264,7 @@ static int bootstrap_token(struct store *st, const struct hutchd_config *cfg, st
 
 /* <state_dir>/work, emptied: work dirs of jobs a crash interrupted are
  * removed (their jobs are queued again and get fresh ones). */
-static int open_work_dir(const struct hutchd_config *cfg, struct hutch_error *err)
+static int open_work_dir(struct app *app, const struct hutchd_config *cfg, struct hutch_error *err)
 {
 	char path[PATH_MAX];
 	DIR *d;
@@ -284,10 +285,14 @@ static int open_work_dir(const struct hutchd_config *cfg, struct hutch_error *er
 		(void)close(fd);
 		return herr(err, e2, "%s", path);
 	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-		    fs_remove_tree_at(fd, e->d_name) < 0)
-			log_warn("cannot remove a stale work directory", LSTR("path", path), LSTR("name", e->d_name));
+	app->work_dirfd = fd;
+	while ((e = readdir(d))) {
+		char sub[PATH_MAX + 256];
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		work_dir_remove(app, e->d_name, sub);
+	}
 	(void)closedir(d); /* a directory stream: nothing to flush */
 	return fd;
 }
@@ -366,7 +371,7 @@ static int serve(struct hutchd_config *cfg)
 		       LINT("id", l->id), LSTR("name", l->name), LSTR("profile", l->prof->p->name),
 		       LSTR("reason", l->unavailable));
 	}
-	app.work_dirfd = open_work_dir(cfg, &err);
+	app.work_dirfd = open_work_dir(&app, cfg, &err);
 	if (app.work_dirfd < 0) {
 		log_error("work directory", LSTR("error", err.msg));
 		goto out;

@@ -135,6 +135,7 @@ t.ok(all(r and r["stdout"] == f"job{i}\n" for i, r in enumerate(results)), "each
 w = d.get("/workers").json[0]
 t.ok(w["size"] == 0 and w["running"] == 0, "nothing queued or running afterwards", w)
 t.is_(sorted(os.listdir(os.path.join(d.state_dir, "work"))), [], "no work directory left behind")
+t.ok(not any(d.state_dir in line for line in open("/proc/self/mountinfo")), "no work dir mount left behind")
 t.is_(stale_cgroups(), 0, "no cgroup of a dead supervisor left behind")
 d.stop()
 t.done()
