@@ -105,75 +105,89 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--python", type=int, default=2000, help="Python submissions (default 2000)")
     ap.add_argument("--c", type=int, default=200, help="C submissions (default 200)")
-    ap.add_argument("--bare", type=int, default=200, help="programs per bare measurement (default 200)")
+    ap.add_argument("--bare", type=int, default=400, help="Python programs run bare and under hutch run (400)")
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="interleave served and bare measurements in this many rounds (load drifts)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--json", help="write the results here too")
-    ap.add_argument("--quick", action="store_true", help="200 Python, 20 C, 50 bare")
+    ap.add_argument("--quick", action="store_true", help="200 Python, 20 C, 40 bare, 2 rounds")
     a = ap.parse_args()
     if a.quick:
-        a.python, a.c, a.bare = 200, 20, 50
+        a.python, a.c, a.bare, a.rounds = 200, 20, 40, 2
     if os.geteuid() != 0:
         sys.exit("hutchd-load: must run as root (hutchd makes sandboxes)")
-
-    out = {"workers": a.workers, "clients": a.clients, "host_cpus": os.cpu_count()}
-    d = Hutchd(workers=a.workers, sets={"max_queue": str(max(2 * (a.python + a.c), 1000)), "log_level": "warn",
-                                        "max_batch": "20"})
-    try:
-        out["served_python"] = served_rate(d, a.python, {"language_id": 71, "source_code": PY_SRC}, None, a.clients,
-                                           600)
-        print(f"hutchd  python print(input()): {out['served_python']['per_second']:7.1f} /s "
-              f"({a.python} in {out['served_python']['seconds']} s, lost {out['served_python']['lost']}, "
-              f"wrong {out['served_python']['wrong']})", flush=True)
-        if a.c:
-            out["served_c"] = served_rate(d, a.c, {"language_id": 50, "source_code": C_SRC}, "hello, world\n",
-                                          a.clients, 900)
-            print(f"hutchd  C hello (compile+run):  {out['served_c']['per_second']:7.1f} /s "
-                  f"({a.c} in {out['served_c']['seconds']} s, lost {out['served_c']['lost']}, "
-                  f"wrong {out['served_c']['wrong']})", flush=True)
-    finally:
-        d.stop()
 
     tmp = tempfile.mkdtemp(prefix="hutchd-bare.")
     os.chmod(tmp, 0o755)
     hutch = os.path.join(ROOT, "hutch")
+
+    def py_bare(i):
+        p = subprocess.run(["/usr/bin/python3", "-c", PY_SRC], input=f"line {i}\n".encode(), stdout=subprocess.PIPE)
+        return p.returncode == 0 and p.stdout == f"line {i}\n".encode()
+
+    def c_bare(i):
+        wd = os.path.join(tmp, f"c{i}")
+        os.makedirs(wd)
+        with open(os.path.join(wd, "main.c"), "w") as f:
+            f.write(C_SRC)
+        ok = subprocess.run(["/usr/bin/gcc", "-O2", "-o", "main", "main.c"], cwd=wd).returncode == 0
+        ok = ok and subprocess.run(["./main"], cwd=wd, stdout=subprocess.PIPE).stdout == b"hello, world\n"
+        shutil.rmtree(wd)
+        return ok
+
+    def py_hutch(i):
+        p = subprocess.run([hutch, "run", "--profile", "grade-python", "--", "/usr/bin/python3", "-c", PY_SRC],
+                           input=f"line {i}\n".encode(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return p.returncode == 0 and p.stdout == f"line {i}\n".encode()
+
+    def add(acc, r):
+        for k in ("n", "seconds", "lost", "wrong", "failed"):
+            if k in r:
+                acc[k] = acc.get(k, 0) + r[k]
+        acc.setdefault("wrong_sample", []).extend(r.get("wrong_sample", []))
+        acc["per_second"] = round(acc["n"] / acc["seconds"], 1) if acc.get("seconds") else 0.0
+
+    out = {"workers": a.workers, "clients": a.clients, "host_cpus": os.cpu_count(), "rounds": a.rounds,
+           "load_before": os.getloadavg()}
+    keys = ("served_python", "served_c", "bare_python", "bare_c", "hutch_run_python")
+    for k in keys:
+        out[k] = {}
+    d = Hutchd(workers=a.workers, sets={"max_queue": str(max(2 * (a.python + a.c), 1000)), "log_level": "warn",
+                                        "max_batch": "20"})
     try:
-        def py_bare(i):
-            p = subprocess.run(["/usr/bin/python3", "-c", PY_SRC], input=f"line {i}\n".encode(),
-                               stdout=subprocess.PIPE)
-            return p.returncode == 0 and p.stdout == f"line {i}\n".encode()
-
-        def c_bare(i):
-            wd = os.path.join(tmp, f"c{i}")
-            os.makedirs(wd)
-            with open(os.path.join(wd, "main.c"), "w") as f:
-                f.write(C_SRC)
-            ok = subprocess.run(["/usr/bin/gcc", "-O2", "-o", "main", "main.c"], cwd=wd).returncode == 0
-            ok = ok and subprocess.run(["./main"], cwd=wd, stdout=subprocess.PIPE).stdout == b"hello, world\n"
-            shutil.rmtree(wd)
-            return ok
-
-        def py_hutch(i):
-            p = subprocess.run([hutch, "run", "--profile", "grade-python", "--", "/usr/bin/python3", "-c", PY_SRC],
-                               input=f"line {i}\n".encode(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            return p.returncode == 0 and p.stdout == f"line {i}\n".encode()
-
-        out["bare_python"] = bare_rate(a.bare, a.workers, py_bare)
-        out["bare_c"] = bare_rate(max(a.bare // 4, 10), a.workers, c_bare)
-        out["hutch_run_python"] = bare_rate(a.bare, a.workers, py_hutch)
+        for rnd in range(a.rounds):
+            add(out["served_python"], served_rate(d, a.python // a.rounds, {"language_id": 71, "source_code": PY_SRC},
+                                                  None, a.clients, 600))
+            add(out["bare_python"], bare_rate(a.bare // a.rounds, a.workers, py_bare))
+            add(out["hutch_run_python"], bare_rate(a.bare // a.rounds, a.workers, py_hutch))
+            if a.c:
+                add(out["served_c"], served_rate(d, a.c // a.rounds, {"language_id": 50, "source_code": C_SRC},
+                                                 "hello, world\n", a.clients, 900))
+                add(out["bare_c"], bare_rate(max(a.c // a.rounds // 2, 5), a.workers, c_bare))
+            print(f"round {rnd + 1}/{a.rounds}: hutchd python {out['served_python']['per_second']}/s, "
+                  f"bare {out['bare_python']['per_second']}/s", file=sys.stderr, flush=True)
     finally:
+        d.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    out["load_after"] = os.getloadavg()
+    sp, sc = out["served_python"], out.get("served_c") or {}
+    print(f"hutchd  python print(input()): {sp['per_second']:7.1f} /s ({sp['n']} submissions, lost {sp['lost']}, "
+          f"wrong {sp['wrong']})")
+    if a.c:
+        print(f"hutchd  C hello (compile+run):  {sc['per_second']:7.1f} /s ({sc['n']} submissions, lost {sc['lost']}, "
+              f"wrong {sc['wrong']})")
     print(f"bare    python print(input()): {out['bare_python']['per_second']:7.1f} /s")
-    print(f"bare    C hello (gcc + run):    {out['bare_c']['per_second']:7.1f} /s")
+    if a.c:
+        print(f"bare    C hello (gcc + run):    {out['bare_c']['per_second']:7.1f} /s")
     print(f"hutch run python (no server):  {out['hutch_run_python']['per_second']:7.1f} /s")
-    sp = out["served_python"]["per_second"] / out["bare_python"]["per_second"]
-    print(f"ratio   hutchd/bare python {sp:.2f}" + (
-        f", C {out['served_c']['per_second'] / out['bare_c']['per_second']:.2f}" if a.c else ""))
+    print(f"ratio   hutchd/bare python {sp['per_second'] / out['bare_python']['per_second']:.2f}" +
+          (f", C {sc['per_second'] / out['bare_c']['per_second']:.2f}" if a.c else "") +
+          f"; load average {out['load_before'][0]:.1f} -> {out['load_after'][0]:.1f} on {os.cpu_count()} CPUs")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)
-    bad = out["served_python"]["lost"] + out["served_python"]["wrong"] + (
-        out["served_c"]["lost"] + out["served_c"]["wrong"] if a.c else 0)
+    bad = sp["lost"] + sp["wrong"] + (sc["lost"] + sc["wrong"] if a.c else 0)
     sys.exit(1 if bad else 0)
 
 
