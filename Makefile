@@ -39,7 +39,7 @@ HELPER_BIN  := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 .PHONY: all demo deps check check-unit check-integration check-security check-v2 asan fuzz lint bench format install clean
 
-all: hutch hutchd $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/bench/hb-spawn
+all: hutch hutchd $(UNIT_BIN) $(HELPER_BIN) $(BUILD)/hutch-probe $(BUILD)/bench/hb-spawn
 
 deps:
 	@./scripts/deps.sh
@@ -84,6 +84,11 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -D_GNU_SOURCE -Wall -Wextra -Werror -static -o $@ $< -lpthread
 
+# `hutch profile audit` runs the security suite's probe in its sandboxes; it
+# finds it next to hutch (build/hutch-probe) or in libexec/hutch once installed.
+$(BUILD)/hutch-probe: $(BUILD)/tests/helpers/probe
+	cp $< $@
+
 # The bench's launcher: fork + execve + wait4, the same for every tool.
 $(BUILD)/bench/hb-spawn: bench/hb-spawn.c
 	@mkdir -p $(dir $@)
@@ -113,12 +118,15 @@ check-security: all
 check-v2: all
 	@./tests/v2/run-vm.sh
 
-install: hutch hutchd
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hutch/profiles
+install: hutch hutchd $(BUILD)/hutch-probe
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hutch/profiles \
+		$(DESTDIR)$(PREFIX)/share/hutch/runtimes $(DESTDIR)$(PREFIX)/libexec/hutch
 	install -m 0755 hutch $(DESTDIR)$(PREFIX)/bin/hutch
 	install -m 0755 hutchd $(DESTDIR)$(PREFIX)/bin/hutchd
 	install -m 0644 server/languages.json $(DESTDIR)$(PREFIX)/share/hutch/languages.json
 	install -m 0644 profiles/*.json $(DESTDIR)$(PREFIX)/share/hutch/profiles/
+	install -m 0644 runtime/runtimes/*.json $(DESTDIR)$(PREFIX)/share/hutch/runtimes/
+	install -m 0755 $(BUILD)/hutch-probe $(DESTDIR)$(PREFIX)/libexec/hutch/hutch-probe
 
 format:
 	clang-format -i sandbox/*.[ch] runtime/*.[ch] server/*.[ch] tests/unit/*.[ch] tests/helpers/*.c

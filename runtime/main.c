@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "error.h"
 #include "netopts.h"
+#include "overrides.h"
 #include "profile.h"
 #include "result.h"
 #include "seccomp.h"
@@ -46,7 +47,9 @@ static void usage_main(FILE *f)
 	      "Commands:\n"
 	      "  run       run a program in a sandbox (hutch run --help)\n"
 	      "  info      show what this host supports: cgroups, namespaces, kernel\n"
-	      "  profile   list, show, check, explain, diff profiles (hutch profile --help)\n"
+	      "  profile   list, show, check, explain, diff, audit, learn profiles\n"
+	      "            (hutch profile --help)\n"
+	      "  runtime   build, list, remove language root filesystems (hutch runtime --help)\n"
 	      "  serve     keep warm sandboxes and run programs sent on a socket (hutch serve --help)\n"
 	      "  client    run a program through hutch serve (hutch client --help)\n"
 	      "\n"
@@ -70,6 +73,11 @@ static void usage_run(FILE *f)
 	      "Profile and limits (a value may lower a limit, never raise it above the\n"
 	      "profile's ceiling; SIZE takes K, M, G suffixes; SEC takes decimals or ms):\n"
 	      "  -p, --profile NAME|PATH   profile to use (hutch profile list)\n"
+	      "      --profile-path DIRS   where profile names are looked up (colon-separated;\n"
+	      "                            default $HUTCH_PROFILE_PATH, else /etc/hutch/profiles,\n"
+	      "                            then the installed profiles)\n"
+	      "      --set PATH=VALUE      a profile value for this run, by its JSON path:\n"
+	      "                            limits.NAME=VALUE (up to its ceiling), network.mode\n"
 	      "  -t, --time SEC            CPU time of the whole process tree\n"
 	      "  -w, --wall-time SEC       wall-clock time\n"
 	      "  -m, --memory SIZE         memory of the whole tree (swap off)\n"
@@ -419,6 +427,8 @@ static int cmd_run(int argc, char **argv)
 		{ "net", required_argument, NULL, 'n' },
 		{ "publish", required_argument, NULL, 2007 },
 		{ "net-info", required_argument, NULL, 2008 },
+		{ "set", required_argument, NULL, 3001 },
+		{ "profile-path", required_argument, NULL, 3002 },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -433,8 +443,8 @@ static int cmd_run(int argc, char **argv)
 	struct envv env = { 0 };
 	char **env_args = NULL;
 	size_t n_binds = 0, n_env_args = 0;
-	const char *profile_name = "default", *workdir = NULL, *cwd = NULL, *stdin_path = NULL,
-		   *stdout_path = NULL, *stderr_path = NULL, *result_path = NULL;
+	const char *profile_name = "default", *profile_path = NULL, *workdir = NULL, *cwd = NULL,
+		   *stdin_path = NULL, *stdout_path = NULL, *stderr_path = NULL, *result_path = NULL;
 	bool redirect = false, timings = false;
 	uint16_t publish[HUTCH_NET_MAX_PORTS];
 	size_t n_publish = 0;
@@ -480,6 +490,13 @@ static int cmd_run(int argc, char **argv)
 			ov.net_set = true;
 			break;
 		case 'h': usage_run(stdout); status = 0; goto done;
+		case 3001:
+			if (ovr_set(&ov, optarg, &err) < 0) {
+				die_msg("%s", err.msg);
+				goto done;
+			}
+			break;
+		case 3002: profile_path = optarg; break;
 		case 2001: cwd = optarg; break;
 		case 2002: stdin_path = optarg; break;
 		case 2003: stdout_path = optarg; break;
@@ -510,7 +527,7 @@ static int cmd_run(int argc, char **argv)
 		goto done;
 	}
 
-	r = profile_load(profile_name, NULL, &prof, &err);
+	r = profile_load(profile_name, profile_path, &prof, &err);
 	if (r < 0) {
 		die_msg("%s", err.msg);
 		goto done;
@@ -783,6 +800,8 @@ int main(int argc, char **argv)
 			return cmd_run(argc - 1, argv + 1);
 		return cmd_info(argc - 1, argv + 1);
 	}
+	if (strcmp(argv[1], "runtime") == 0)
+		return cmd_runtime(argc - 1, argv + 1);
 	if (strcmp(argv[1], "profile") == 0)
 		return cmd_profile(argc - 1, argv + 1);
 	if (strcmp(argv[1], "serve") == 0 || strcmp(argv[1], "client") == 0) {

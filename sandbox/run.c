@@ -208,6 +208,10 @@ static void sup_seccomp_event(struct supervisor *s)
 	uint32_t arch;
 	int nr;
 
+	if (sc_is_trace(s->spec->seccomp)) { /* a learning run: report and go on */
+		(void)sc_trace_event(s->spec->seccomp, s->listener); /* ENOENT: task gone */
+		return;
+	}
 	if (sc_notify_receive(s->listener, &nr, &arch, &id) < 0)
 		return;
 	/* Kill first, answer after: the task stays blocked in the syscall

@@ -178,7 +178,7 @@ static struct hutch_seccomp *scc_read(int dirfd, const char *fname, const struct
 	off += 12;
 	if (len == 0 || len > BPF_MAXINSNS || (size_t)n - off != (size_t)len * sizeof(struct sock_filter))
 		return NULL;
-	prog = malloc(sizeof(*prog) + (size_t)len * sizeof(struct sock_filter) + nlen + 1);
+	prog = calloc(1, sizeof(*prog) + (size_t)len * sizeof(struct sock_filter) + nlen + 1);
 	if (!prog)
 		return NULL;
 	prog->arch = arch;

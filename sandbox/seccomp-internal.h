@@ -19,6 +19,10 @@ struct hutch_seccomp {
 	uint32_t arch;       /* AUDIT_ARCH_* of the native ABI */
 	bool wants_listener; /* some return is SECCOMP_RET_USER_NOTIF */
 	unsigned short len;  /* instructions in insns, <= BPF_MAXINSNS */
+	/* Tracing programs only (seccomp-trace.c): called by the supervisor
+	 * for each call the policy allows. NULL in every other program. */
+	hutch_sc_trace_fn trace_fn;
+	void *trace_arg;
 	struct sock_filter insns[];
 };
 

@@ -99,6 +99,34 @@ const char *hutch_seccomp_syscall_name(int nr);
  * the reasons are in docs/seccomp.md. */
 const struct hutch_sc_policy *hutch_seccomp_default_policy(void);
 
+/* ---- tracing: what `hutch profile learn` records (seccomp-trace.c) ---- */
+
+/* One syscall of a traced program, as the kernel reported it. */
+struct hutch_sc_call {
+	int nr;        /* native syscall number */
+	uint32_t arch; /* AUDIT_ARCH_* */
+	pid_t pid;     /* the calling thread, in the host's pid namespace */
+	uint64_t args[6];
+};
+
+/* Called in hutch_run()'s thread, before the call runs. */
+typedef void (*hutch_sc_trace_fn)(const struct hutch_sc_call *call, void *arg);
+
+/* Make a tracing variant of prog: the same decisions, except that every
+ * call prog would allow is first reported to fn(call, arg) and then runs
+ * (SECCOMP_RET_USER_NOTIF + SECCOMP_USER_NOTIF_FLAG_CONTINUE, Linux 5.5).
+ * Calls prog denies are denied unreported; calls of its kill rules kill at
+ * once with SIGSYS. Give the result to hutch_run() as spec->seccomp; free it
+ * with hutch_seccomp_free(). Each syscall costs a round trip through the
+ * supervisor: for learning runs, not for grading. */
+int hutch_seccomp_trace(const struct hutch_seccomp *prog, hutch_sc_trace_fn fn, void *arg,
+			struct hutch_seccomp **ret, struct hutch_error *err);
+
+/* Syscalls a tracing program lets through without a report, because the
+ * sandbox's own start-up makes them before the supervisor listens
+ * (NULL-terminated: "sendmsg"). A policy learnt by tracing must allow them. */
+const char *const *hutch_seccomp_trace_unreported(void);
+
 /* ---- used by the core (run.c) ---- */
 
 /* Whether the program asks for a user-notification listener. */
@@ -115,6 +143,14 @@ int sc_load(const struct hutch_seccomp *prog, int *ret_listener);
 int sc_notify_receive(int listener, int *ret_nr, uint32_t *ret_arch, uint64_t *ret_id);
 /* Answer notification id with -EPERM (used after the sandbox is killed). */
 int sc_notify_deny(int listener, uint64_t id);
+
+/* Whether prog is a tracing program (hutch_seccomp_trace()). */
+bool sc_is_trace(const struct hutch_seccomp *prog);
+
+/* Supervisor side of a tracing program: receive one notification from
+ * listener, report it to prog's callback, let the syscall run. 0 or -errno
+ * (ENOENT: the task died meanwhile). */
+int sc_trace_event(const struct hutch_seccomp *prog, int listener);
 
 /* One-line description of a denied syscall for result.message, e.g.
  * "seccomp: socket(41) denied by profile default". */

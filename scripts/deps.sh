@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libnl-3-dev libnl-route-3-dev
 libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev nodejs unzip python3 iproute2 util-linux
-nftables curl"
+nftables curl
+debootstrap"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "overrides.h"
+#include "policy.h"
 #include "profile.h"
 #include "tap.h"
 
@@ -130,6 +132,98 @@ int main(void)
 	expect_error("scerrno", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"ptrace\"], \"action\": \"kill\", \"errno\": \"EPERM\"}]}}", "only valid with \"action\": \"errno\"");
 	expect_error("scarg", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"ioctl\"], \"action\": \"errno\", \"args\": [{\"index\": 9, \"value\": 1}]}]}}", "args[0]: index: expected 0..5");
 	expect_error("badname", "{}", "ok"); /* sanity: empty profile loads */
+
+	/* More of the invalid-profile corpus: each error names the JSON path. */
+	expect_error("admin-type", "{\"admin\": \"yes\"}", "admin: expected true or false");
+	expect_error("extends-type", "{\"extends\": 5}", "extends: expected a profile name");
+	expect_error("desc-type", "{\"description\": 5}", "description: expected a string");
+	expect_error("gid-range", "{\"identity\": {\"gid\": 70000}}", "identity.gid: expected a whole number 1..65535");
+	expect_error("image-name", "{\"rootfs\": {\"image\": \"bad name!\"}}", "rootfs.image: expected a runtime name");
+	expect_error("bind-dst", "{\"rootfs\": {\"binds\": [{\"src\": \"/x\", \"dst\": \"rel\"}]}}", "rootfs.binds[0]: dst");
+	expect_error("allowed-bad", "{\"network\": {\"allowed\": [\"wifi\"]}}", "network.allowed: expected none, loopback");
+	expect_error("env-allow", "{\"environment\": {\"allow\": \"HOME\"}}", "environment.allow: expected an array of strings");
+	expect_error("arg-op", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"ioctl\"], \"action\": \"errno\", \"args\": [{\"index\": 1, \"op\": \"like\", \"value\": 1}]}]}}",
+		     "seccomp.rules[0].args[0]: op: expected");
+	expect_error("rule-key", "{\"seccomp\": {\"rules\": [{\"syscalls\": [\"ptrace\"], \"action\": \"errno\", \"errnum\": 1}]}}",
+		     "seccomp.rules[0]: unknown key 'errnum'");
+	expect_error("limit-key", "{\"limits\": {\"memory\": {\"max\": \"1G\"}}}", "limits.memory: unknown key 'max'");
+	expect_error("time-absurd", "{\"limits\": {\"time\": 1e9}}", "limits.time");
+
+	/* A three-level chain: each level may lower, the third may not raise
+	 * above the second, and the error names the third file. */
+	put("lvl1", "{\"limits\": {\"pids\": {\"default\": 50, \"ceiling\": 100}, \"memory\": {\"default\": \"64M\", \"ceiling\": \"1G\"}}}");
+	put("lvl2", "{\"extends\": \"lvl1\", \"limits\": {\"pids\": {\"ceiling\": 80}}, \"environment\": {\"set\": {\"A\": \"1\"}}}");
+	put("lvl3", "{\"extends\": \"lvl2\", \"limits\": {\"pids\": {\"default\": 20}}, \"rootfs\": {\"masked\": [\"/etc/x\"]}}");
+	is_str(load("lvl3", &p), "ok", "three-level extends chain");
+	if (p) {
+		is_int(p->ceil[LIM_PIDS], 80, "the middle level's lowered ceiling holds");
+		is_int(p->def[LIM_PIDS], 20, "the last level's default");
+		is_int(p->ceil[LIM_MEMORY], 1 << 30, "untouched limits come from the root");
+		ok(p->env_set && strcmp(p->env_set[0], "A=1") == 0 && !p->env_set[1], "environment.set inherited from the middle");
+		ok(p->masked && strcmp(p->masked[0], "/etc/x") == 0 && !p->masked[1], "a list replaces the parent's whole list");
+		profile_free(p);
+		p = NULL;
+	}
+	expect_error("lvl3-raise", "{\"extends\": \"lvl2\", \"limits\": {\"pids\": {\"ceiling\": 90}}}",
+		     "lvl3-raise.json: limits.pids.ceiling: raises the parent's ceiling");
+	expect_error("lvl3-defabove", "{\"extends\": \"lvl2\", \"limits\": {\"pids\": {\"default\": 81}}}",
+		     "limits.pids.default: is above limits.pids.ceiling");
+
+	/* --set PATH=VALUE */
+	{
+		struct run_overrides so = { 0 };
+		struct hutch_error e3 = { 0 };
+
+		is_int(ovr_set(&so, "limits.memory=128M", &e3), 0, "--set limits.memory=128M");
+		ok(so.set[LIM_MEMORY] && so.val[LIM_MEMORY] == 128 << 20, "sets the memory override");
+		is_int(ovr_set(&so, "limits.time.default=1.5", &e3), 0, "--set limits.time.default=1.5");
+		is_int(so.val[LIM_TIME], 1500000, "1.5 s");
+		is_int(ovr_set(&so, "network.mode=loopback", &e3), 0, "--set network.mode=loopback");
+		ok(so.net_set && so.net == HUTCH_NET_LOOPBACK, "sets the network mode");
+		ok(ovr_set(&so, "limits.memory.ceiling=8G", &e3) < 0 && strstr(e3.msg, "a ceiling is the profile's"),
+		   "a ceiling cannot be set: %s", e3.msg);
+		ok(ovr_set(&so, "limits.memroy=1M", &e3) < 0 && strstr(e3.msg, "unknown limit"), "typo: %s", e3.msg);
+		ok(ovr_set(&so, "limits.pids=0", &e3) < 0 && strstr(e3.msg, "zero"), "zero refused: %s", e3.msg);
+		ok(ovr_set(&so, "limits.pids=many", &e3) < 0 && strstr(e3.msg, "expected a whole number"), "not a number: %s", e3.msg);
+		ok(ovr_set(&so, "network.mode=wifi", &e3) < 0, "unknown mode refused");
+		ok(ovr_set(&so, "rootfs.image=python", &e3) < 0 && strstr(e3.msg, "everything else is the profile's"),
+		   "rootfs is the profile's: %s", e3.msg);
+		ok(ovr_set(&so, "environment.set.A=1", &e3) < 0 && strstr(e3.msg, "--env"), "environment: use --env");
+		ok(ovr_set(&so, "limits.memory", &e3) < 0 && strstr(e3.msg, "PATH=VALUE"), "no '=': %s", e3.msg);
+		put("setbase", "{\"limits\": {\"memory\": {\"default\": \"64M\", \"ceiling\": \"256M\"}}}");
+		if (strcmp(load("setbase", &p), "ok") == 0) {
+			struct run_overrides big = { 0 };
+			is_int(ovr_set(&big, "limits.memory=512M", &e3), 0, "--set above the ceiling parses");
+			is_int(profile_apply_limits(p, &big, &l, &e3), -EPERM, "and is refused against the profile");
+			ok(strstr(e3.msg, "limits.memory.ceiling = 256M") != NULL, "naming the ceiling: %s", e3.msg);
+			profile_free(p);
+			p = NULL;
+		}
+	}
+
+	/* Reading policies (explain, diff, audit, learn) */
+	{
+		struct hutch_error e4 = { 0 };
+		struct pol_verdict v;
+		struct profile *d = NULL;
+
+		ok(pol_name_covers("@debug", "ptrace"), "@debug covers ptrace through @ptrace");
+		ok(pol_name_covers("@privileged", "chroot"), "@privileged covers chroot");
+		ok(!pol_name_covers("@mount", "ptrace"), "@mount does not cover ptrace");
+		if (profile_load("default", NULL, &d, &e4) == 0) {
+			ok(pol_denies(&d->seccomp, "ptrace"), "default denies ptrace");
+			ok(pol_denies(&d->seccomp, "init_module"), "default denies init_module");
+			ok(!pol_denies(&d->seccomp, "read"), "default allows read");
+			pol_syscall(&d->seccomp, "socket", &v);
+			ok(v.conditional && v.action == HUTCH_SC_ALLOW, "socket is decided by its arguments");
+			pol_syscall(&d->seccomp, "init_module", &v);
+			ok(v.action == HUTCH_SC_KILL && !v.conditional, "init_module is a kill rule");
+			profile_free(d);
+		} else {
+			printf("# default profile: %s\n", e4.msg);
+			ok(0, "the shipped default profile loads");
+		}
+	}
 	{
 		struct hutch_error e2 = { 0 };
 		struct profile *q = NULL;
