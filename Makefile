@@ -18,6 +18,14 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -D_GNU_SOURCE -Isandbox -Iruntime
 LDFLAGS ?=
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 LIBS    := $(PKG_LIBS) -lm
+# The hutch command links libseccomp, libcap and libnl statically where their
+# archives are installed (Debian's -dev packages ship them): every `hutch run`
+# is a new process, and loading and relocating those shared libraries (with
+# -z now) cost 130-260 us of each start (docs/performance.md). They are
+# LGPL or BSD: the objects to relink hutch are the build's own.
+STATIC_LIBS := $(foreach l,seccomp cap nl-route-3 nl-3,$(if $(filter /%,$(shell $(CC) -print-file-name=lib$(l).a 2>/dev/null)),$(l)))
+HUTCH_LIBS  := -Wl,-Bstatic $(addprefix -l,$(STATIC_LIBS)) -Wl,-Bdynamic \
+               $(filter-out $(addprefix -l,$(STATIC_LIBS)),$(PKG_LIBS)) -lm
 
 # hutchd (server/): HTTP, SQLite, callbacks, token hashing.
 SERVER_PKGS   := libmicrohttpd sqlite3 libcurl libcrypto
@@ -57,7 +65,7 @@ $(BUILD)/libhutch-runtime.a: $(RUNTIME_LIB_OBJ)
 	ar rcs $@ $^
 
 hutch: $(BUILD)/runtime/main.o $(BUILD)/libhutch-runtime.a $(BUILD)/libhutch.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HUTCH_LIBS)
 
 $(BUILD)/server/%.o: server/%.c $(wildcard server/*.h sandbox/*.h runtime/*.h)
 	@mkdir -p $(dir $@)
