@@ -23,6 +23,12 @@
  * syscall, cancel) takes the warm sandbox with it: hutch_warm_alive() is
  * then false and the caller makes a new one.
  *
+ * One thing the runs of a warm sandbox share that only the seccomp policy
+ * keeps apart: the kernel keyrings of the program's uid (user, user-session
+ * and persistent keyrings live in the user namespace, which is the warm
+ * sandbox's). The default profile denies @keyring; a profile that allows it
+ * should not be served warm.
+ *
  * One warm sandbox runs one program at a time; use one per thread.
  */
 #ifndef HUTCH_WARM_H

@@ -19,7 +19,10 @@
  * Nothing else a program can change outlives it: it runs without
  * capabilities, so it cannot touch the network namespace (no interface but
  * a loopback it cannot configure), the hostname, or the shared root; its
- * sockets, locks and ptys close with its processes.
+ * sockets, locks and ptys close with its processes. The exception is the
+ * kernel keyrings of its uid, which belong to the shared user namespace:
+ * the seccomp policy must deny @keyring (the default profile does; see
+ * hutch-warm.h).
  *
  * Like child.c this runs in a clone of a possibly threaded process: system
  * calls only, no malloc (the message arena is one mmap made at start).
