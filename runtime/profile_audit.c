@@ -50,6 +50,7 @@
 #define PROBE_IN "/.hutch-probe" /* where the probe is bound inside */
 #define AUD_ARGS 24
 #define OUTSIDE_ADDR "1.1.1.1" /* an address on the internet, for "connect out" */
+#define OUTSIDE_PORT_NUM 443
 #define OUTSIDE_PORT "443"
 
 enum want { WANT_DENIED, WANT_ALLOWED, WANT_ANY };
@@ -128,6 +129,19 @@ static const char *pline(const struct run *r, const char *label, char *buf, size
 		l = *e ? e + 1 : e;
 	}
 	return NULL;
+}
+
+/* The number after "key=" in text (the probe's "count=N", "bytes=N"). */
+static bool num_after(const char *text, const char *key, unsigned long *ret)
+{
+	const char *p = strstr(text, key);
+	char *end;
+
+	if (!p)
+		return false;
+	errno = 0;
+	*ret = strtoul(p + strlen(key), &end, 10);
+	return errno == 0 && end != p + strlen(key);
 }
 
 /* The sandbox killed the probe for a syscall (seccomp kill rule). */
@@ -223,7 +237,7 @@ static enum got judge_exec(struct audit *a, struct run *r, const char *arg)
 /* One per profile bind: arg is the index as text. */
 static enum want plan_bind(struct audit *a, struct run *r, const char *arg)
 {
-	const struct hutch_bind *b = &a->p->binds[atoi(arg)];
+	const struct hutch_bind *b = &a->p->binds[strtoul(arg, NULL, 10)];
 	struct stat st;
 
 	if (stat(b->src, &st) < 0) {
@@ -243,7 +257,7 @@ static enum want plan_bind(struct audit *a, struct run *r, const char *arg)
 
 static enum got judge_bind(struct audit *a, struct run *r, const char *arg)
 {
-	const struct hutch_bind *b = &a->p->binds[atoi(arg)];
+	const struct hutch_bind *b = &a->p->binds[strtoul(arg, NULL, 10)];
 	char host[4200], label[4300];
 
 	if (r->argc < 3)
@@ -277,7 +291,7 @@ static enum got judge_read_secret(struct audit *a, struct run *r, const char *ar
 		snprintf(label, sizeof(label), "read %s", r->argv[i]);
 		if (!pline(r, label, v, sizeof(v)))
 			continue;
-		if ((sscanf(v, "ok bytes=%lu", &n) == 1 || sscanf(v, "dir entries=%lu", &n) == 1) && n > 0) {
+		if ((num_after(v, "bytes=", &n) || num_after(v, "entries=", &n)) && n > 0) {
 			leaked = true;
 			snprintf(r->detail, sizeof(r->detail), "%s: %s", r->argv[i], v);
 			break;
@@ -305,11 +319,11 @@ static enum want plan_simple(struct audit *a, struct run *r, const char *arg)
 static enum got judge_procs(struct audit *a, struct run *r, const char *arg)
 {
 	char v[4096];
-	unsigned count = 0;
+	unsigned long count = 0;
 
-	if (!pline(r, "proc-pids", v, sizeof(v)) || sscanf(v, "count=%u", &count) != 1)
+	if (!pline(r, "proc-pids", v, sizeof(v)) || !num_after(v, "count=", &count))
 		return judge_line(r, "proc-pids");
-	snprintf(r->detail, sizeof(r->detail), "%u visible: %.120s", count, strchr(v, ' ') ? strchr(v, ' ') + 1 : "");
+	snprintf(r->detail, sizeof(r->detail), "%lu visible: %.120s", count, strchr(v, ' ') ? strchr(v, ' ') + 1 : "");
 	return count > 3 ? GOT_ALLOWED : GOT_DENIED;
 }
 
@@ -504,7 +518,7 @@ static enum want plan_connect_out(struct audit *a, struct run *r, const char *ar
 	for (size_t i = 0; !listed && i < a->p->net_opts.n_allow; i++) {
 		const struct hutch_net_dest *x = &a->p->net_opts.allow[i];
 		uint32_t m = x->prefix ? htonl(~0u << (32 - x->prefix)) : 0;
-		listed = (d.addr.s_addr & m) == x->addr.s_addr && (!x->port || x->port == atoi(OUTSIDE_PORT));
+		listed = (d.addr.s_addr & m) == x->addr.s_addr && (!x->port || x->port == OUTSIDE_PORT_NUM);
 	}
 	why(r->want_why, "network mode %s%s", net_mode_name(a->p->net),
 	    listed ? "" : ", " OUTSIDE_ADDR " not in network.allow");
@@ -593,11 +607,11 @@ static enum want plan_limit(struct audit *a, struct run *r, const char *key)
 		break;
 	case LIM_TIME:
 		add(r, "spin");
-		add(r, "%llu", (unsigned long long)(p->def[id] / 1000000 + 3));
+		add(r, "%llu", (unsigned long long)p->def[id] / 1000000 + 3);
 		break;
 	case LIM_WALL_TIME:
 		add(r, "sleep");
-		add(r, "%llu", (unsigned long long)(p->def[id] / 1000000 + 3));
+		add(r, "%llu", (unsigned long long)p->def[id] / 1000000 + 3);
 		break;
 	case LIM_FSIZE:
 		add(r, "fill");
@@ -632,7 +646,7 @@ static enum got judge_limit(struct audit *a, struct run *r, const char *key)
 			 res->message);
 		return GOT_DENIED;
 	}
-	if (strcmp(key, "pids") == 0 && pline(r, "forkbomb", v, sizeof(v)) && sscanf(v, "count=%lu", &n) == 1) {
+	if (strcmp(key, "pids") == 0 && pline(r, "forkbomb", v, sizeof(v)) && num_after(v, "count=", &n)) {
 		snprintf(r->detail, sizeof(r->detail), "%s", v);
 		return n >= a->p->def[LIM_PIDS] + 16 ? GOT_ALLOWED : GOT_DENIED;
 	}
@@ -640,7 +654,7 @@ static enum got judge_limit(struct audit *a, struct run *r, const char *key)
 		snprintf(r->detail, sizeof(r->detail), "%s", v);
 		return strstr(v, "errno") ? GOT_DENIED : GOT_ALLOWED;
 	}
-	if (strcmp(key, "nofile") == 0 && pline(r, "nofile", v, sizeof(v)) && sscanf(v, "count=%lu", &n) == 1) {
+	if (strcmp(key, "nofile") == 0 && pline(r, "nofile", v, sizeof(v)) && num_after(v, "count=", &n)) {
 		snprintf(r->detail, sizeof(r->detail), "%s", v);
 		return n >= a->p->def[LIM_NOFILE] + 16 ? GOT_ALLOWED : GOT_DENIED;
 	}
