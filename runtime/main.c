@@ -617,7 +617,9 @@ static int cmd_run(int argc, char **argv)
 		struct hutch_bind *all = calloc(prof->n_binds + n_binds + 1, sizeof(*all));
 		if (!all)
 			goto oom;
-		memcpy(all, prof->binds, prof->n_binds * sizeof(*all));
+		/* memcpy from NULL is undefined even for 0 bytes (UBSan, make asan) */
+		if (prof->n_binds)
+			memcpy(all, prof->binds, prof->n_binds * sizeof(*all));
 		memcpy(all + prof->n_binds, binds, n_binds * sizeof(*all));
 		free(binds);
 		binds = all;
@@ -669,7 +671,7 @@ static int cmd_run(int argc, char **argv)
 	spec.workdir_exec = prof->workdir_exec || ov.workdir_exec;
 	spec.binds = binds;
 	spec.n_binds = n_binds;
-	spec.cwd = cwd ? cwd : (workdir ? "/box" : "/box");
+	spec.cwd = cwd ? cwd : "/box";
 	spec.uid = prof->uid;
 	spec.gid = prof->gid;
 	spec.redirect_stderr = redirect;

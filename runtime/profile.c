@@ -84,7 +84,7 @@ static int perr(struct hutch_error *err, const char *file, const char *jpath, co
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return herr(err, 0, "%s: %s: %s", file, jpath, what) ? -EINVAL : -EINVAL;
+	return herr(err, 0, "%s: %s: %s", file, jpath, what);
 }
 
 static char *xstrdup(const char *s)
@@ -1032,6 +1032,10 @@ static int load_chain(const char *text, size_t text_len, const char *name_or_pat
 	const char *next = name_or_path;
 	int depth = 0, r = 0;
 
+	if (!name_or_path) {
+		free(p);
+		return herr(err, EINVAL, "profile: no name given");
+	}
 	if (!p)
 		return herr(err, ENOMEM, "profile");
 	/* Walk the extends chain child -> root, then apply root -> child. */

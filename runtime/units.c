@@ -47,14 +47,14 @@ int hu_parse_size(const char *s, uint64_t *ret)
 
 int hu_parse_time(const char *s, uint64_t *ret_us)
 {
-	uint64_t whole = 0, frac = 0, scale = 1000000, unit = 1000000;
+	uint64_t whole = 0, frac = 0, unit = 1000000;
 	unsigned digits = 0;
 	const char *p = s;
 
 	if (!s || !*s || ((*p < '0' || *p > '9') && *p != '.'))
 		return -EINVAL;
 	while (*p >= '0' && *p <= '9') {
-		if (whole > 1000000000000ull)
+		if (whole > TIME_MAX_US) /* keeps whole * 10 + 9 below 2^64 */
 			return -ERANGE;
 		whole = whole * 10 + (uint64_t)(*p - '0');
 		p++;
@@ -80,14 +80,16 @@ int hu_parse_time(const char *s, uint64_t *ret_us)
 	else if (*p)
 		return -EINVAL;
 	{
-		uint64_t div = 1;
+		uint64_t div = 1, v;
 		for (unsigned i = 0; i < digits; i++)
 			div *= 10;
 		if (whole > TIME_MAX_US / unit)
 			return -ERANGE;
-		*ret_us = whole * unit + frac * unit / div;
+		v = whole * unit + frac * unit / div;
+		if (v > TIME_MAX_US)
+			return -ERANGE;
+		*ret_us = v;
 	}
-	(void)scale;
 	return 0;
 }
 
@@ -108,8 +110,17 @@ void hu_format_size(uint64_t b, char *buf, unsigned len)
 
 void hu_format_time(uint64_t us, char *buf, unsigned len)
 {
-	if (us % 1000000 == 0)
+	char frac[8];
+	int n;
+
+	if (us % 1000000 == 0) {
 		snprintf(buf, len, "%llus", (unsigned long long)(us / 1000000));
-	else
-		snprintf(buf, len, "%.6gs", (double)us / 1e6);
+		return;
+	}
+	/* Exact decimals, trailing zeros dropped: "1.5s", "0.000001s". Not
+	 * %g, which gave "1e-06s" and "1e+06s" (tests/fuzz/fuzz-units.c). */
+	snprintf(frac, sizeof(frac), "%06llu", (unsigned long long)(us % 1000000));
+	for (n = 5; n > 0 && frac[n] == '0'; n--)
+		frac[n] = '\0';
+	snprintf(buf, len, "%llu.%ss", (unsigned long long)(us / 1000000), frac);
 }

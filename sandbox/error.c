@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int herr(struct hutch_error *err, int errno_value, const char *fmt, ...)
+int (herr)(struct hutch_error *err, int errno_value, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -27,7 +27,7 @@ int herr(struct hutch_error *err, int errno_value, const char *fmt, ...)
 	return -err->code;
 }
 
-int herr_prefix(struct hutch_error *err, const char *fmt, ...)
+int (herr_prefix)(struct hutch_error *err, const char *fmt, ...)
 {
 	char old[sizeof(err->msg)];
 	va_list ap;

@@ -22,4 +22,12 @@ int herr_prefix(struct hutch_error *err, const char *fmt, ...)
 
 void herr_clear(struct hutch_error *err);
 
+#ifdef __clang_analyzer__
+/* herr() and herr_prefix() never return >= 0. Said here for clang-tidy's
+ * analyzer (make lint), which cannot see into error.c and otherwise follows
+ * impossible "error path returned success" paths into false reports. */
+#define herr(...) ({ int _hr = herr(__VA_ARGS__); if (_hr >= 0) __builtin_unreachable(); _hr; })
+#define herr_prefix(...) ({ int _hr = herr_prefix(__VA_ARGS__); if (_hr >= 0) __builtin_unreachable(); _hr; })
+#endif
+
 #endif

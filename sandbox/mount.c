@@ -27,10 +27,6 @@ static const char *const host_view_dirs[] = {
 	"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc",
 };
 
-/* Device nodes bound from the host's /dev. /dev/tty is left out: the
- * program has no controlling terminal (setsid) and must not find one. */
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom" };
-
 /* /proc entries that leak host kernel state or allow writes: files get an
  * empty read-only file bound over them, directories a read-only bind of
  * themselves (kept readable: programs read /proc/sys/kernel/...). */
@@ -137,6 +133,8 @@ static int plan_add(struct mnt_plan *plan, size_t cap, const char *src, const ch
 
 int mnt_plan_prepare(const struct hutch_spec *spec, struct mnt_plan *plan, struct hutch_error *err)
 {
+	/* Device nodes bound from the host's /dev. /dev/tty is left out: the
+	 * program has no controlling terminal (setsid) and must not find one. */
 	static const char *const dev_paths[] = { "/dev/null", "/dev/zero", "/dev/full",
 						 "/dev/random", "/dev/urandom" };
 	static const char *const host_paths[] = { "/usr", "/bin", "/sbin", "/lib", "/lib32",
@@ -154,7 +152,7 @@ int mnt_plan_prepare(const struct hutch_spec *spec, struct mnt_plan *plan, struc
 	plan->gid = spec->gid;
 	plan->hostname = spec->hostname ? spec->hostname : "hutch";
 
-	cap = ARRAY_SIZE(host_view_dirs) + ARRAY_SIZE(dev_nodes) + 1 + spec->n_binds;
+	cap = ARRAY_SIZE(host_view_dirs) + ARRAY_SIZE(dev_paths) + 1 + spec->n_binds;
 	plan->trees = calloc(cap, sizeof(*plan->trees));
 	if (!plan->trees)
 		return herr(err, ENOMEM, "allocate mount plan");
@@ -562,7 +560,8 @@ int mnt_build_root(const struct mnt_plan *plan, struct hutch_error *err)
 	}
 	/* Inside a user namespace overlayfs keeps its metadata in user.*
 	 * xattrs ("userxattr", Linux 5.11+); without it the mount is refused. */
-	strcat(opts, ",userxattr");
+	i = strlen(opts);
+	snprintf(opts + i, sizeof(opts) - i, ",userxattr");
 	if (mount("overlay", STAGE_ROOT, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
 		int e = errno;
 		opts[strlen(opts) - strlen(",userxattr")] = '\0';

@@ -428,8 +428,12 @@ void sup_verdict(struct supervisor *s, const struct cg_stats *st, bool have_stat
 		r->status = HUTCH_ML;
 		set_message(r, "memory limit of %llu bytes exceeded (OOM kill)",
 			    (unsigned long long)l->memory_bytes);
+	/* The same verdict as the over-CPU branch further down, on purpose: the
+	 * order decides which limit a run that hit several is charged with. */
+	// NOLINTBEGIN(bugprone-branch-clone)
 	} else if (s->killed == KILL_CPU || (l->cpu_time_us && r->time * 1e6 > (double)l->cpu_time_us &&
 					     (r->signal || r->exit_code != 0))) {
+		// NOLINTEND(bugprone-branch-clone)
 		r->status = HUTCH_TO;
 		r->timed_out = HUTCH_TIMEOUT_CPU;
 		set_message(r, "CPU time limit of %.3f s exceeded (used %.3f s)",

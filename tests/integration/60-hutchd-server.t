@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hutchd_lib import HUTCHD, Hutchd, Tap, need_root  # noqa: E402
@@ -33,7 +34,8 @@ rc, out, err = run("--config", "/dev/null", "--set", "no_such_key=1", "config")
 t.ok(rc != 0 and "unknown key 'no_such_key'" in err, "an unknown key is refused, by name", err)
 rc, out, err = run("--config", "/dev/null", "--set", "max_batch=0", "config")
 t.ok(rc != 0 and "between 1 and" in err, "a value out of bounds is refused with the bounds", err)
-tmpconf = os.path.join(os.path.dirname(HUTCHD), "build", "hutchd-test.conf")
+# not next to HUTCHD: make asan's lives in build-asan/
+tmpconf = os.path.join(tempfile.mkdtemp(prefix="hutchd-conf."), "hutchd-test.conf")
 with open(tmpconf, "w") as f:
     f.write("# comment\n\nworkers = 3\nmax_body = 2M\nlog_level = \"debug\"\nbogus line\n")
 rc, out, err = run("--config", tmpconf, "config")
@@ -48,6 +50,7 @@ rc, out, err = run("--config", tmpconf, "--workers", "5", "config")
 t.ok(rc == 0 and "workers = 5" in out and "max_body = 2M" in out,
      "file then command line: --workers wins over the file", out + err)
 os.unlink(tmpconf)
+os.rmdir(os.path.dirname(tmpconf))
 rc, out, err = run("--config", "/nonexistent/hutchd.conf", "config")
 t.ok(rc != 0 and "/nonexistent/hutchd.conf" in err, "a missing --config file is an error", err)
 

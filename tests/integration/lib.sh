@@ -3,7 +3,7 @@
 set -u
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HUTCH=${HUTCH:-$REPO/hutch}
-PROBE_DIR=$REPO/build/tests/helpers
+PROBE_DIR=${PROBE_DIR:-$REPO/build/tests/helpers}
 T=$(mktemp -d /tmp/hutch-test.XXXXXX)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
