@@ -235,7 +235,9 @@ static void serve_conn(struct worker *wk, int conn)
 			job.redirect_stderr = flags & 1;
 			job.cancel_fd = srv->stop_fd;
 			job.cwd = "/box";
-			r = hutch_warm_run(wk->warm, &job, &res, &err);
+			/* A failure is in res too (XX, with err's message): the
+			 * client gets it either way. */
+			(void)hutch_warm_run(wk->warm, &job, &res, &err);
 			send_reply(conn, &res, hutch_result_exit_status(&res), hutch_warm_runs(wk->warm));
 		}
 		for (int i = 0; i < 3; i++)
@@ -346,7 +348,7 @@ static int listen_on(const char *path)
 		serve_log("--socket %s: path too long", path);
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1); /* length checked above */
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
@@ -529,7 +531,7 @@ int cmd_client(int argc, char **argv)
 		for (int i = optind; i < argc; i++)
 			p = stpcpy(p, argv[i]) + 1;
 	}
-	strcpy(sa.sun_path, sock_path);
+	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1); /* length checked above */
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "hutch client: connect %s: %s\n", sock_path, strerror(errno));
@@ -563,7 +565,10 @@ int cmd_client(int argc, char **argv)
 	reply[n] = '\0';
 	{
 		const char *k = strstr(reply, "\"exit_status\":");
-		status = k ? atoi(k + strlen("\"exit_status\":")) : 125;
+		char *end = NULL;
+		long v = k ? strtol(k + strlen("\"exit_status\":"), &end, 10) : -1;
+
+		status = (k && end && v >= 0 && v <= 255) ? (int)v : 125;
 	}
 	if (result_path) {
 		FILE *f = strcmp(result_path, "-") == 0 ? stdout : fopen(result_path, "we");

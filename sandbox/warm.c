@@ -283,7 +283,7 @@ static int build_msg(const struct hutch_spec *job, const char *cwd, unsigned fla
 		p = stpcpy(p, job->argv[i]) + 1;
 	for (size_t i = 0; i < envc; i++)
 		p = stpcpy(p, job->envp[i]) + 1;
-	p = stpcpy(p, cwd) + 1;
+	stpcpy(p, cwd);
 	*ret = buf;
 	*ret_len = len;
 	return 0;
