@@ -33,6 +33,26 @@ bool pol_denies(const struct hutch_sc_policy *policy, const char *syscall);
  * ones left out), written to names (up to max); returns how many. */
 size_t pol_group_syscalls(const char *group, const char **names, size_t max);
 
+/* A deep copy of policy (rules and names owned), to compare a profile
+ * layer with what it replaced. NULL when out of memory. */
+struct hutch_sc_policy *pol_copy(const struct hutch_sc_policy *policy);
+void pol_copy_free(struct hutch_sc_policy *copy);
+
+/*
+ * Whether child refuses everything parent refuses, syscall by syscall (the
+ * "ceilings only go down" rule of profiles, for seccomp). Accepted:
+ *   - a syscall the parent denies outright stays denied outright (errno
+ *     or kill, either);
+ *   - a syscall the parent decides by its arguments is denied outright, or
+ *     decided by the same rules, or (a deny-by-default child, such as one
+ *     `hutch profile learn` wrote) allowed only by conditional rules that
+ *     no call the parent denies can match;
+ *   - the filter stays enabled if the parent's is.
+ * Returns true, or false with the first offending syscall and why in why.
+ */
+bool pol_is_tighter(const struct hutch_sc_policy *parent, bool parent_enabled,
+		    const struct hutch_sc_policy *child, bool child_enabled, char *why, size_t len);
+
 /* "allow", "errno(EPERM)", "kill", "log" */
 const char *pol_verdict_str(const struct pol_verdict *v, char *buf, size_t len);
 

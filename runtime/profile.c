@@ -15,6 +15,7 @@
 #include "error.h"
 #include "mount.h"
 #include "netopts.h"
+#include "policy.h"
 #include "units.h"
 #include "util.h"
 
@@ -971,6 +972,27 @@ static int parse_identity(struct pctx *c, const cJSON *obj)
 	return 0;
 }
 
+/* The seccomp section of a layer. A child that is not admin may only
+ * tighten its parent's policy (pol_is_tighter: what the parent denies stays
+ * denied), as it may only lower ceilings. */
+static int parse_seccomp_layer(struct pctx *c, const cJSON *v)
+{
+	struct hutch_sc_policy *before = NULL;
+	bool was_enabled = c->p->seccomp_enabled;
+	char why[160];
+	int r;
+
+	if (c->is_child && !c->p->admin && !(before = pol_copy(&c->p->seccomp)))
+		return herr(c->err, ENOMEM, "%s", c->file);
+	r = parse_seccomp(c, v);
+	if (r == 0 && before &&
+	    !pol_is_tighter(before, was_enabled, &c->p->seccomp, c->p->seccomp_enabled, why, sizeof(why)))
+		r = perr(c->err, c->file, "seccomp",
+			 "%s; only a profile with \"admin\": true may loosen its parent's policy", why);
+	pol_copy_free(before);
+	return r;
+}
+
 /* Apply one profile file's object on top of what its parents set. */
 static int apply_layer(struct pctx *c, const cJSON *j)
 {
@@ -997,7 +1019,7 @@ static int apply_layer(struct pctx *c, const cJSON *j)
 		return r;
 	if ((v = cJSON_GetObjectItemCaseSensitive(j, "network")) && (r = parse_network(c, v)) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(j, "seccomp")) && (r = parse_seccomp(c, v)) < 0)
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "seccomp")) && (r = parse_seccomp_layer(c, v)) < 0)
 		return r;
 	if ((v = cJSON_GetObjectItemCaseSensitive(j, "environment")) && (r = parse_environment(c, v)) < 0)
 		return r;

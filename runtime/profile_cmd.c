@@ -181,6 +181,19 @@ static void net_options_json(cJSON *n, const struct hutch_net_options *o)
 	}
 }
 
+/* Two loaded rules that came from one JSON rule: same action, errno and
+ * conditions (only the syscall differs). */
+static bool same_template(const struct hutch_sc_rule *a, const struct hutch_sc_rule *b)
+{
+	if (a->action != b->action || a->errno_value != b->errno_value || a->n_args != b->n_args)
+		return false;
+	for (unsigned k = 0; k < a->n_args; k++)
+		if (a->args[k].index != b->args[k].index || a->args[k].op != b->args[k].op ||
+		    a->args[k].value != b->args[k].value || a->args[k].mask != b->args[k].mask)
+			return false;
+	return true;
+}
+
 static char *profile_to_json(const struct profile *p)
 {
 	cJSON *o = cJSON_CreateObject(), *l, *rf, *n, *sc, *env, *id, *arr;
@@ -229,15 +242,35 @@ static char *profile_to_json(const struct profile *p)
 	if (p->seccomp.default_action == HUTCH_SC_ERRNO)
 		cJSON_AddItemToObject(sc, "default_errno", errno_json(p->seccomp.default_errno));
 	arr = cJSON_AddArrayToObject(sc, "rules");
-	for (size_t i = 0; i < p->seccomp.n_rules; i++) {
+	/* In the profile format, so that a child can restate its parent's
+	 * rules: the loader keeps one entry per name, consecutive entries of
+	 * one JSON rule share action and conditions and are joined again. */
+	for (size_t i = 0, j; i < p->seccomp.n_rules; i = j) {
 		const struct hutch_sc_rule *r = &p->seccomp.rules[i];
-		cJSON *e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "syscall", r->syscall);
+		cJSON *e = cJSON_CreateObject(), *names = cJSON_AddArrayToObject(e, "syscalls");
+
+		for (j = i; j < p->seccomp.n_rules && same_template(r, &p->seccomp.rules[j]); j++)
+			cJSON_AddItemToArray(names, cJSON_CreateString(p->seccomp.rules[j].syscall));
 		cJSON_AddStringToObject(e, "action", sc_action_names[r->action]);
 		if (r->action == HUTCH_SC_ERRNO)
 			cJSON_AddItemToObject(e, "errno", errno_json(r->errno_value));
-		if (r->n_args)
-			cJSON_AddNumberToObject(e, "arg_conditions", r->n_args);
+		if (r->n_args) {
+			cJSON *args = cJSON_AddArrayToObject(e, "args");
+			for (unsigned k = 0; k < r->n_args; k++) {
+				static const char *const ops[] = { "eq", "ne", "lt", "le", "gt", "ge", "masked_eq" };
+				cJSON *a = cJSON_CreateObject();
+				char hex[32];
+				cJSON_AddNumberToObject(a, "index", r->args[k].index);
+				cJSON_AddStringToObject(a, "op", ops[r->args[k].op]);
+				snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->args[k].value);
+				cJSON_AddStringToObject(a, "value", hex);
+				if (r->args[k].op == HUTCH_SC_MASKED_EQ) {
+					snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->args[k].mask);
+					cJSON_AddStringToObject(a, "mask", hex);
+				}
+				cJSON_AddItemToArray(args, a);
+			}
+		}
 		cJSON_AddItemToArray(arr, e);
 	}
 	env = cJSON_AddObjectToObject(o, "environment");

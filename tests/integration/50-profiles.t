@@ -70,6 +70,17 @@ check_err bad-group '{"seccomp": {"rules": [{"syscalls": ["@mounts"], "action": 
 check_err bad-conflict '{"seccomp": {"rules": [{"syscalls": ["ptrace"], "action": "errno"}, {"syscalls": ["@ptrace"], "action": "kill"}]}}' "conflicts with"
 check_err bad-net '{"network": {"mode": "egress", "allowed": ["none"]}}' 'network.mode: "egress" is not in network.allowed'
 check_err bad-uid '{"identity": {"uid": 0}}' "identity.uid: expected a whole number 1..65535"
+check_err sc-off '{"extends": "default", "seccomp": {"enabled": false}}' "sc-off.json: seccomp: turns off the parent's seccomp filter; only a profile with \"admin\": true may"
+check_err sc-loose '{"extends": "default", "seccomp": {"rules": [{"syscalls": ["@mount"], "action": "errno"}]}}' "seccomp: allows ioctl, which the parent allows only for some arguments"
+python3 - "$REPO/profiles/default.json" >"$P/sc-tight.json" <<'EOF'
+import json, sys
+rules = json.load(open(sys.argv[1]))["seccomp"]["rules"] + [{"syscalls": ["bind", "listen"], "action": "errno", "errno": "EACCES"}]
+print(json.dumps({"extends": "default", "seccomp": {"rules": rules}}))
+EOF
+"$HUTCH" profile --profile-path "$PP" check "$P/sc-tight.json" >/dev/null 2>&1
+is $? 0 "a child that keeps its parent's rules and adds one is accepted (tighter)"
+hrun --profile-path "$PP" -p "$P/sc-tight.json" -- /usr/bin/python3 -c 'import socket; socket.socket().bind(("127.0.0.1", 0))'
+like "$ERR" "PermissionError" "and its added rule holds"
 "$HUTCH" profile check "$REPO"/profiles/*.json >"$T/out" 2>&1
 is $? 0 "every shipped profile passes check"
 

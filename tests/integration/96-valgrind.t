@@ -58,7 +58,7 @@ vg "no program" 125 -- run --time 1
 # Profiles: good, and bad in each way a user gets them wrong
 vg "profile list" 0 -- profile list
 vg "profile show default" 0 -- profile show default
-printf '{"extends": "default", "seccomp": {"enabled": false}}' >"$T/nosc.json"
+printf '{"extends": "default", "admin": true, "seccomp": {"enabled": false}}' >"$T/nosc.json"
 vg "profile check" 0 -- profile check "$T/nosc.json"
 printf '{"limits": {"memory": {"ceiling": "1G"}}, "oops": 1}' >"$T/unknown-key.json"
 vg "bad profile: unknown key" 125 -- run --profile "$T/unknown-key.json" -- /bin/true

@@ -218,6 +218,28 @@ int main(void)
 			ok(v.conditional && v.action == HUTCH_SC_ALLOW, "socket is decided by its arguments");
 			pol_syscall(&d->seccomp, "init_module", &v);
 			ok(v.action == HUTCH_SC_KILL && !v.conditional, "init_module is a kill rule");
+			{
+				/* a learnt-style allowlist: socket only for AF_UNIX streams */
+				struct hutch_sc_rule allow[2] = {
+					{ .syscall = "read", .action = HUTCH_SC_ALLOW },
+					{ .syscall = "socket", .action = HUTCH_SC_ALLOW, .n_args = 2,
+					  .args = { { .index = 0, .op = HUTCH_SC_EQ, .value = 1 },
+						    { .index = 1, .op = HUTCH_SC_MASKED_EQ, .value = 1, .mask = 0xf } } },
+				};
+				struct hutch_sc_policy child = { .default_action = HUTCH_SC_KILL, .rules = allow, .n_rules = 2 };
+				char why[160] = "";
+				ok(pol_is_tighter(&d->seccomp, true, &child, true, why, sizeof(why)),
+				   "a deny-by-default allowlist within the parent is tighter: %s", why);
+				allow[1].args[0].value = 17; /* AF_PACKET: the parent denies it */
+				ok(!pol_is_tighter(&d->seccomp, true, &child, true, why, sizeof(why)) && strstr(why, "socket"),
+				   "allowing a socket family the parent denies is not: %s", why);
+				allow[1].n_args = 0;
+				ok(!pol_is_tighter(&d->seccomp, true, &child, true, why, sizeof(why)),
+				   "nor allowing socket whatever its arguments");
+				ok(!pol_is_tighter(&d->seccomp, true, &d->seccomp, false, why, sizeof(why)) && strstr(why, "turns off"),
+				   "turning the filter off is not");
+				ok(pol_is_tighter(&d->seccomp, true, &d->seccomp, true, why, sizeof(why)), "a policy is as tight as itself");
+			}
 			profile_free(d);
 		} else {
 			printf("# default profile: %s\n", e4.msg);
