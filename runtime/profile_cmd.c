@@ -436,9 +436,9 @@ static void explain_network(const struct profile *p)
 	wrap("  ", sb_str(&b));
 	b.len = 0;
 	sb_add(&b, "A run may choose:");
-	for (int m = 0; m <= HUTCH_NET_PUBLISH; m++)
+	for (int m = 0, n = 0; m <= HUTCH_NET_PUBLISH; m++)
 		if (p->net_allowed & (1u << m))
-			sb_add(&b, " %s", net_mode_name((enum hutch_net_mode)m));
+			sb_add(&b, "%s %s", n++ ? "," : "", net_mode_name((enum hutch_net_mode)m));
 	sb_add(&b, " (--net).");
 	wrap("  ", sb_str(&b));
 	if (p->net_opts.allow_only) {
@@ -483,11 +483,11 @@ static void explain_files(const struct profile *p)
 			snprintf(path, sizeof(path), "%s", p->image);
 		else
 			snprintf(path, sizeof(path), "%s/runtimes/%s/rootfs", cli_state_dir(), p->image);
-		sb_add(&b, "The root filesystem is the runtime image '%s', read-only, shared by every run%s.",
-		       p->image,
-		       stat(path, &st) == 0 ? ""
-		       : p->image[0] == '/' ? " (missing!)"
-					     : " (not built here: hutch runtime build <name>)");
+		sb_add(&b, "The root filesystem is the runtime image '%s', read-only, shared by every run", p->image);
+		if (stat(path, &st) < 0)
+			sb_add(&b, p->image[0] == '/' ? " (missing here)" : " (not built here: hutch runtime build %s)",
+			       p->image);
+		sb_add(&b, ".");
 	} else {
 		sb_add(&b, "The root filesystem is a read-only view of the host's /usr, /bin, /sbin, /lib* "
 			   "and /etc (\"host view\"); the rest of the host (/home, /root, /var, /run, /srv, "

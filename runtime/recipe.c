@@ -24,6 +24,10 @@
 #include "error.h"
 #include "util.h"
 
+/* Next to the profiles: installed, $PREFIX/share/hutch/runtimes; in the
+ * source tree, runtime/runtimes. The Makefile defines the profile dirs. */
+#define HUTCH_INSTALLED_RECIPE_DIR HUTCH_INSTALLED_PROFILE_DIR "/../runtimes"
+#define HUTCH_SOURCE_RECIPE_DIR HUTCH_PROFILE_DIR "/../runtime/runtimes"
 #define RECIPE_MAX_BYTES (64u << 10)
 #define RECIPE_MAX_ITEMS 256
 
@@ -61,10 +65,7 @@ const char *recipe_search_path(void)
 
 	if (env && *env)
 		return env;
-	/* next to the profiles: installed share/hutch/runtimes, the source
-	 * tree's runtime/runtimes */
-	return "/etc/hutch/runtimes:" HUTCH_INSTALLED_PROFILE_DIR "/../runtimes:" HUTCH_PROFILE_DIR
-	       "/../runtime/runtimes";
+	return "/etc/hutch/runtimes:" HUTCH_INSTALLED_RECIPE_DIR ":" HUTCH_SOURCE_RECIPE_DIR;
 }
 
 bool recipe_valid_name(const char *s)

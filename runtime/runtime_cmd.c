@@ -211,7 +211,16 @@ static int cmd_list(void)
 		printf("%-10s %-26s %10s %8s  %s\n", r->name, status, size, secs, r->description);
 		recipe_free(r);
 	}
-	printf("\nImages live in %s; recipes are found in %s.\n", runtimes, recipe_search_path());
+	printf("\nImages live in %s; recipes are looked up in", runtimes);
+	{
+		_cleanup_free_ char *sp = strdup(recipe_search_path());
+		int k = 0;
+		for (char *save = NULL, *d = sp ? strtok_r(sp, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+			char real[PATH_MAX];
+			printf("%s %s", k++ ? "," : "", realpath(d, real) ? real : d);
+		}
+	}
+	puts(".");
 	return 0;
 }
 
