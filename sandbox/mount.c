@@ -128,6 +128,7 @@ static int plan_add(struct mnt_plan *plan, size_t cap, const char *src, const ch
 	t->fd = fd;
 	t->dst = dst;
 	t->is_file = is_file;
+	t->attrs = attrs;
 	return 0;
 }
 
@@ -359,16 +360,51 @@ static int open_mount_point(int rootfd, const char *path, bool is_file, struct h
 	return cur;
 }
 
-/* Move detached tree fd onto path below rootfd. */
-static int place_tree(int rootfd, const struct mnt_tree *t, struct hutch_error *err)
+/* Move detached tree fd onto path below rootfd.
+ *
+ * A read-only directory tree (the host's /usr and /etc, read-only binds) is
+ * not placed as is: it becomes the lower layer of a read-only overlay that
+ * belongs to this sandbox alone. Locks (flock, POSIX) live on the inode,
+ * and an overlay has inodes of its own, so a lock taken inside no longer
+ * reaches the host's file or another sandbox's: no covert channel through
+ * shared files, and no way to block a host process's flock on /etc files. */
+static int place_tree(int rootfd, const struct mnt_tree *t, size_t idx, struct hutch_error *err)
 {
 	int target = open_mount_point(rootfd, t->dst, t->is_file, err);
 	int r = 0;
 
 	if (target < 0)
 		return target;
+	if (!t->is_file && (t->attrs & MOUNT_ATTR_RDONLY)) {
+		char lower[64], at[64], opts[192];
+		unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV;
+
+		if (t->attrs & MOUNT_ATTR_NOEXEC)
+			flags |= MS_NOEXEC;
+		snprintf(lower, sizeof(lower), STAGE "/lower/%zu", idx);
+		if (mkdir(lower, 0755) < 0) {
+			r = herr(err, errno, "mkdir %s", lower);
+			goto out;
+		}
+		if (sys_move_mount(t->fd, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			r = herr(err, errno, "move_mount %s for %s", lower, t->dst);
+			goto out;
+		}
+		/* Without an upper layer an overlay needs two lowers and is
+		 * read-only; the second is an empty directory. */
+		snprintf(opts, sizeof(opts), "lowerdir=%s:" STAGE "/lower/empty,userxattr", lower);
+		snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
+		if (mount("overlay", at, "overlay", flags, opts) < 0) {
+			int e = errno;
+			opts[strlen(opts) - strlen(",userxattr")] = '\0';
+			if (e != EINVAL || mount("overlay", at, "overlay", flags, opts) < 0)
+				r = herr(err, e, "mount read-only overlay of %s (%s)", t->dst, opts);
+		}
+		goto out;
+	}
 	if (sys_move_mount(t->fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		r = herr(err, errno, "move_mount onto %s", t->dst);
+out:
 	close(target);
 	return r;
 }
@@ -469,7 +505,7 @@ static int setup_dev(const struct mnt_plan *plan, int rootfd, struct hutch_error
 	/* Trees of device nodes (dst under /dev) go here, before /dev turns ro. */
 	for (i = 0; i < plan->n_trees; i++)
 		if (strncmp(plan->trees[i].dst, "/dev/", 5) == 0) {
-			r = place_tree(rootfd, &plan->trees[i], err);
+			r = place_tree(rootfd, &plan->trees[i], i, err);
 			if (r < 0)
 				return r;
 		}
@@ -538,7 +574,8 @@ int mnt_build_root(const struct mnt_plan *plan, struct hutch_error *err)
 		return herr_prefix(err, "staging tmpfs");
 	if (mkdir(STAGE "/skel", 0755) < 0 || mkdir(STAGE "/upper", 0755) < 0 ||
 	    mkdir(STAGE "/work", 0755) < 0 || mkdir(STAGE_ROOT, 0755) < 0 ||
-	    mkdir(STAGE "/image", 0755) < 0)
+	    mkdir(STAGE "/image", 0755) < 0 || mkdir(STAGE "/lower", 0755) < 0 ||
+	    mkdir(STAGE "/lower/empty", 0755) < 0)
 		return herr(err, errno, "mkdir staging dirs");
 	fd = open(STAGE "/empty", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
 	if (fd < 0)
@@ -577,7 +614,7 @@ int mnt_build_root(const struct mnt_plan *plan, struct hutch_error *err)
 	for (i = 0; i < plan->n_trees; i++) {
 		if (strncmp(plan->trees[i].dst, "/dev/", 5) == 0)
 			continue;
-		r = place_tree(rootfd, &plan->trees[i], err);
+		r = place_tree(rootfd, &plan->trees[i], i, err);
 		if (r < 0)
 			goto out;
 	}

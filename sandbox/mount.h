@@ -27,6 +27,7 @@ struct mnt_tree {
 	int fd;          /* detached mount from open_tree, O_CLOEXEC */
 	const char *dst; /* absolute, normalised path inside the sandbox */
 	bool is_file;    /* bind of a regular file or device (mount point is a file) */
+	uint64_t attrs;  /* MOUNT_ATTR_* given to the tree */
 };
 
 struct mnt_link {

@@ -100,7 +100,6 @@ echo "shared test data" >"$SH/input.txt"
 chmod 644 "$SH/input.txt"
 chmod 755 "$SH"
 attack "locks on a shared read-only bind are not a channel between sandboxes"
-known_hole "binds share the host inode, and flock/POSIX locks live on the inode; per-sandbox overlays for read-only binds are the planned fix"
 start_neighbour --bind "$SH:/shared" -- "$PROBE" lock /shared/input.txt hold 4
 for _ in $(seq 50); do grep -q "^lock-hold" "$T/nb.out" && break; sleep 0.1; done
 grep -q "^lock-hold" "$T/nb.out" || note "neighbour could not take its locks: $(cat "$T/nb.out")"
