@@ -87,6 +87,11 @@ static int perr(struct hutch_error *err, const char *file, const char *jpath, co
 	va_end(ap);
 	return herr(err, 0, "%s: %s: %s", file, jpath, what);
 }
+#ifdef __clang_analyzer__
+/* Never >= 0, like herr() (see error.h): the analyzer does not follow a
+ * variadic function and would otherwise take its "success" for real. */
+#define perr(...) ({ int _pr = perr(__VA_ARGS__); if (_pr >= 0) __builtin_unreachable(); _pr; })
+#endif
 
 static char *xstrdup(const char *s)
 {

@@ -17,12 +17,12 @@ static int env_put(struct spec_parts *parts, const char *kv)
 
 	if (kv[klen] != '=' || klen == 0)
 		return -EINVAL;
-	for (size_t i = 0; i < parts->n_env; i++)
+	for (size_t i = 0; parts->env && parts->env[i]; i++)
 		if (strncmp(parts->env[i], kv, klen) == 0 && parts->env[i][klen] == '=') {
 			parts->env[i] = (char *)kv;
 			return 0;
 		}
-	if (parts->n_env + 2 > parts->cap_env) {
+	if (!parts->env || parts->n_env + 2 > parts->cap_env) {
 		size_t nc = parts->cap_env ? parts->cap_env * 2 : 32;
 		char **nv = reallocarray(parts->env, nc, sizeof(char *));
 		if (!nv)

@@ -497,7 +497,9 @@ static void sweep_stale(struct net_run *n)
 		struct dirent *de;
 		while ((de = readdir(d))) {
 			char want[64];
-			if (sscanf(de->d_name, "resolv.%u.conf", &slot) != 1)
+			/* sscanf cannot report overflow: the snprintf round trip
+			 * below rejects any name it misread */
+			if (sscanf(de->d_name, "resolv.%u.conf", &slot) != 1) // NOLINT(cert-err34-c)
 				continue;
 			snprintf(want, sizeof(want), "resolv.%u.conf", slot);
 			if (strcmp(want, de->d_name) == 0)

@@ -80,7 +80,8 @@ int profiles_get(struct profiles *ps, const char *name, const struct loaded_prof
 			goto fail;
 		}
 	}
-	nv = reallocarray(ps->v, ps->n + 1, sizeof(*nv));
+	/* an array of pointers: sizeof(*nv) is right */
+	nv = reallocarray(ps->v, ps->n + 1, sizeof(*nv)); // NOLINT(bugprone-sizeof-expression)
 	if (!nv) {
 		r = herr(err, ENOMEM, "profile %s", name);
 		goto fail;
@@ -139,7 +140,7 @@ void langs_free(struct langs *ls)
 {
 	if (!ls)
 		return;
-	for (size_t i = 0; i < ls->n; i++)
+	for (size_t i = 0; ls->v && i < ls->n; i++)
 		lang_clear(&ls->v[i]);
 	free(ls->v);
 	free(ls->path);
@@ -270,7 +271,7 @@ static void check_program(struct lang *l, char *const *tmpl, const char *state_d
 	const char *prog = tmpl[0];
 	const char *image = l->prof->p->image;
 
-	if (!l->available || prog[0] != '/')
+	if (!l->available || !prog || prog[0] != '/')
 		return;
 	if (!image)
 		snprintf(path, sizeof(path), "%s", prog);
@@ -337,7 +338,7 @@ static int parse_lang(const cJSON *j, size_t idx, struct profiles *ps, const cha
 		snprintf(w, sizeof(w), "%s.compile_limits", where);
 		if ((r = parse_limits(e, w, &l->compile_ov, err)) < 0)
 			return r;
-		if ((r = profile_apply_limits(l->prof->p, &l->compile_ov, &lim, err)) < 0)
+		if (profile_apply_limits(l->prof->p, &l->compile_ov, &lim, err) < 0)
 			return herr_prefix(err, "%s", w);
 	}
 	e = cJSON_GetObjectItemCaseSensitive(j, "run");

@@ -688,7 +688,8 @@ static int sq_job_list(struct store *st, int64_t owner, uint64_t offset, uint64_
 
 	if (limit > 1000)
 		limit = 1000;
-	v = calloc(limit ? limit : 1, sizeof(*v));
+	/* an array of pointers: sizeof(*v) is right */
+	v = calloc(limit ? limit : 1, sizeof(*v)); // NOLINT(bugprone-sizeof-expression)
 	if (!v)
 		return herr(err, ENOMEM, "list jobs");
 	lock(&q->r);

@@ -54,15 +54,15 @@ for t in "${targets[@]}"; do
 		"$bin" "${opts[@]}" "${dirs[@]}" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
+	cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -n 1)
 	corp=$(ls "$work" | wc -l)
 	if [ $rc -eq 0 ]; then
 		echo "ok $n - $name: ${SECONDS_EACH}s, ${runs:-?} runs, ${cov:-cov: ?}, $corp inputs in the working corpus"
 	else
 		failed=$((failed + 1))
-		art=$(grep -o "Test unit written to [^ ]*" "$log" | tail -n 1 | sed 's/Test unit written to //')
+		art=$(grep -ao "Test unit written to [^ ]*" "$log" | tail -n 1 | sed 's/Test unit written to //')
 		echo "not ok $n - $name: exit $rc after ${runs:-?} runs${art:+; input saved as $art (replay: $bin $art)}"
-		grep -E 'ERROR|invariant|runtime error|SUMMARY|^ +#[0-9]+ ' "$log" | head -n 12 | sed 's/^/#   /'
+		grep -aE 'ERROR|invariant|runtime error|SUMMARY|^ +#[0-9]+ ' "$log" | head -n 12 | sed 's/^/#   /'
 	fi
 done
 exit $((failed > 0))
