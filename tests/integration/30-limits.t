@@ -104,6 +104,15 @@ except OSError as e:
     print("EAGAIN" if e.errno == 11 else e.errno, n < 32)'
 is "$OUT" "EAGAIN True" "fork bomb: fork fails with EAGAIN below --pids"
 
+# A syscall the default profile kills for: the verdict names it.
+hrun -- /usr/bin/python3 -c 'import ctypes; ctypes.CDLL(None).syscall(169, 0, 0, 0, 0); print("survived")'
+is "$(jget status)" SG "reboot(2) under the default profile: SG"
+is "$(jget signal)" 31 "reported as SIGSYS"
+like "$(jget message)" "^seccomp: reboot\(169\) denied by profile default" "message names the syscall and the profile"
+ok $(! grep -q survived "$T/out"; echo $?) "the program did not go on after the denied call"
+hrun -- /usr/bin/python3 -c 'import ctypes, os; print(ctypes.CDLL(None, use_errno=True).syscall(272, 0x10000000) == -1 and ctypes.get_errno())'
+is "$OUT" 1 "unshare(CLONE_NEWUSER) fails with EPERM (errno rule, run goes on)"
+
 before=$(count_hutch_cgroups)
 for i in $(seq 20); do hrun -- /bin/true; done
 is "$(count_hutch_cgroups)" 0 "no hutch run cgroup left after 20 runs (before: $before)"
