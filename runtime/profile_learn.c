@@ -248,7 +248,8 @@ static void usage_learn(FILE *f)
 	      "  -d, --workdir DIR         host DIR at /box (read-write), as hutch run\n"
 	      "  -b, --bind SRC[:DST][:rw][:exec]   as hutch run\n"
 	      "  -e, --env NAME=VALUE      set a variable for the run\n"
-	      "      --set PATH=VALUE      a limit for the run (limits.NAME=VALUE)\n"
+	      "      --set PATH=VALUE      a limit for the run (limits.NAME=VALUE); --time,\n"
+	      "                            --memory, --pids, ... as hutch run\n"
 	      "      --deny kill|errno     what the allowlist does with other syscalls:\n"
 	      "                            kill the run and name the syscall (default), or\n"
 	      "                            fail it with EPERM\n"
@@ -271,6 +272,17 @@ int cmd_profile_learn(int argc, char **argv, const char *search_path)
 		{ "deny", required_argument, NULL, 3 },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		/* hutch run's limit options, as in limit_table */
+		{ "time", required_argument, NULL, 1000 + LIM_TIME },
+		{ "wall-time", required_argument, NULL, 1000 + LIM_WALL_TIME },
+		{ "memory", required_argument, NULL, 1000 + LIM_MEMORY },
+		{ "pids", required_argument, NULL, 1000 + LIM_PIDS },
+		{ "fsize", required_argument, NULL, 1000 + LIM_FSIZE },
+		{ "output-limit", required_argument, NULL, 1000 + LIM_OUTPUT },
+		{ "nofile", required_argument, NULL, 1000 + LIM_NOFILE },
+		{ "stack", required_argument, NULL, 1000 + LIM_STACK },
+		{ "tmpfs-size", required_argument, NULL, 1000 + LIM_TMPFS },
+		{ "shm-size", required_argument, NULL, 1000 + LIM_SHM },
 		{ 0 },
 	};
 	struct hutch_error err = { 0 };
@@ -331,7 +343,17 @@ int cmd_profile_learn(int argc, char **argv, const char *search_path)
 			goto out;
 		case 'o': output = optarg; break;
 		case 'h': usage_learn(stdout); status = 0; goto out;
-		default: fputs("Try 'hutch profile learn --help'.\n", stderr); goto out;
+		default:
+			if (c >= 1000 && c < 1000 + LIM__MAX) {
+				if (ovr_limit(&ov, (enum limit_id)(c - 1000), optarg,
+					      limit_table[c - 1000].option, &err) < 0) {
+					fprintf(stderr, "hutch: %s\n", err.msg);
+					goto out;
+				}
+				break;
+			}
+			fputs("Try 'hutch profile learn --help'.\n", stderr);
+			goto out;
 		}
 	}
 	if (optind >= argc) {

@@ -174,6 +174,16 @@ is "$(jget status)" SG "a syscall the learning run did not make ends the run"
 like "$(jget message)" "seccomp: [a-z0-9_]+\\([0-9]+\\) denied by profile learned" "and the result names it"
 "$HUTCH" profile explain "$T/learned.json" >"$T/out" 2>&1
 like "$(cat "$T/out")" "Deny by default: a system call not listed ends the run" "explain reads a deny-by-default policy"
+# a compile step: gcc's driver, cc1, as and ld, several processes, one allowlist
+C=$T/learnc
+mkdir -p "$C" && chmod 777 "$C"
+printf '#include <stdio.h>\nint main(void){puts("compiled");return 0;}\n' >"$C/main.c"
+"$HUTCH" profile learn -p grade-c -d "$C" --memory 500M --time 10 -o "$T/learned-c.json" -- \
+	/bin/sh -c 'gcc -O2 -o main main.c && ./main' >/dev/null 2>"$T/err"
+is $? 0 "learn a gcc compile-and-run under grade-c"
+rm -f "$C/main"
+hrun -p "$T/learned-c.json" -d "$C" --memory 500M --time 10 -- /bin/sh -c 'gcc -O2 -o main main.c && ./main'
+is "$RC/$OUT" "0/compiled" "the compile and run work again under the learnt allowlist"
 "$HUTCH" profile learn --deny errno -- /bin/sh -c 'echo hello' >"$T/learned2.json" 2>/dev/null
 hrun -p "$T/learned2.json" -- /bin/sh -c 'echo hello'
 is "$OUT/$RC" "hello/0" "learn --deny errno: the shell runs under its own allowlist"
