@@ -48,9 +48,17 @@ is $? 125 "a missing runtime image: exit 125"
 like "$(cat "$T/err")" "run .hutch runtime build node." "the error says which command builds it"
 
 # ---- build (or find up to date) the images
+# Debian's archive must be reachable for a build that is not cached.
+archive_ok=1
+timeout 15 curl -sfI -o /dev/null http://deb.debian.org/debian/dists/bookworm/Release 2>/dev/null || archive_ok=0
 for n in python gcc node; do
 	if ! want "$n"; then
 		skip "runtime $n: not in HUTCH_TEST_RUNTIMES ($RUNTIMES)"
+		continue
+	fi
+	if [ "$archive_ok" = 0 ] && ! "$HUTCH" runtime list 2>/dev/null | grep -Eq "^$n +ready"; then
+		skip "runtime $n: not built and deb.debian.org is not reachable from here"
+		RUNTIMES=$(echo " $RUNTIMES " | sed "s/ $n / /")
 		continue
 	fi
 	start=$SECONDS
@@ -60,12 +68,16 @@ for n in python gcc node; do
 	grep -E "^\[|up to date" "$T/build-$n" | sed 's/^/#   /'
 	[ $rc = 0 ] || tail -n 20 "$T/build-$n" | sed 's/^/#   /'
 done
-start=$SECONDS
-"$HUTCH" runtime build python >"$T/out" 2>&1
-like "$(cat "$T/out")" "up to date" "a second build of an unchanged recipe does nothing ($((SECONDS - start)) s)"
+if want python; then
+	start=$SECONDS
+	"$HUTCH" runtime build python >"$T/out" 2>&1
+	like "$(cat "$T/out")" "up to date" "a second build of an unchanged recipe does nothing ($((SECONDS - start)) s)"
+fi
 "$HUTCH" runtime list >"$T/out" 2>&1
 sed 's/^/#   /' "$T/out"
-like "$(cat "$T/out")" "^python +ready +[0-9.]+ MiB" "runtime list: python ready, with its size"
+if want python; then
+	like "$(cat "$T/out")" "^python +ready +[0-9.]+ MiB" "runtime list: python ready, with its size"
+fi
 
 # ---- the images in use
 W=$T/w
@@ -147,12 +159,16 @@ if [ -d "$STATE/runtimes/.base" ] && [ -n "$(ls "$STATE/runtimes/.base" 2>/dev/n
 	is "$(leftovers)" 0 "and leaves no partial build"
 	is "$(mounts)" 0 "nor a mount"
 
-	HUTCH_RUNTIME_PATH=$R "$HUTCH" runtime build -q hutch-test-int >"$T/out" 2>&1
-	is $? 0 "a small recipe builds from the cached base"
-	like "$(cat "$T/out")" "check .hello -g hutch.: hutch" "its check ran in a sandbox on the image"
-	"$HUTCH" runtime rm hutch-test-int >"$T/out" 2>&1
-	is $? 0 "runtime rm"
-	ok $([ ! -e "$STATE/runtimes/hutch-test-int" ]; echo $?) "the image is gone"
+	if [ "$archive_ok" = 0 ]; then
+		skip "a small recipe from the cached base: deb.debian.org is not reachable from here"
+	else
+		HUTCH_RUNTIME_PATH=$R "$HUTCH" runtime build -q hutch-test-int >"$T/out" 2>&1
+		is $? 0 "a small recipe builds from the cached base"
+		like "$(cat "$T/out")" "check .hello -g hutch.: hutch" "its check ran in a sandbox on the image"
+		"$HUTCH" runtime rm hutch-test-int >"$T/out" 2>&1
+		is $? 0 "runtime rm"
+		ok $([ ! -e "$STATE/runtimes/hutch-test-int" ]; echo $?) "the image is gone"
+	fi
 else
 	skip "build failure tests: no cached base (no image was built)"
 fi
