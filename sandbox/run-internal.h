@@ -53,6 +53,13 @@ struct child_ctx {
 	int zygote_sock;
 };
 
+/* clone3 the sandbox's init into new user, pid, mount, ipc, uts and net
+ * namespaces, into cgroup fd cgfd when >= 0 (falling back to a later
+ * attach on kernels without CLONE_INTO_CGROUP). Like fork: returns 0 in the
+ * child, the pid in the parent (with *ret_pidfd and *ret_attach_needed
+ * set), or -1 with errno. */
+long run_clone_sandbox(int cgfd, int *ret_pidfd, bool *ret_attach_needed);
+
 /* Entry of the sandbox's init (pid 1 of the new pid namespace). Never
  * returns. */
 __attribute__((noreturn)) void child_init_main(struct child_ctx *ctx);

@@ -35,6 +35,32 @@
 #endif
 
 
+long run_clone_sandbox(int cgfd, int *ret_pidfd, bool *ret_attach_needed)
+{
+	struct clone_args ca = { 0 };
+	long pid;
+
+	ca.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+		   CLONE_NEWNET | CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)ret_pidfd;
+	ca.exit_signal = 0; /* no SIGCHLD: callers' handlers stay undisturbed */
+	if (cgfd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgfd;
+	}
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0 && (ca.flags & CLONE_INTO_CGROUP) && (errno == EINVAL || errno == E2BIG)) {
+		/* Kernel < 5.7: no CLONE_INTO_CGROUP; attach after. */
+		ca.flags &= ~CLONE_INTO_CGROUP;
+		ca.cgroup = 0;
+		cgfd = -1;
+		pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	}
+	if (pid != 0)
+		*ret_attach_needed = cgfd < 0;
+	return pid;
+}
+
 void hutch_spec_init(struct hutch_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
@@ -612,27 +638,8 @@ int hutch_run(const struct hutch_spec *spec, struct hutch_result *res, struct hu
 	}
 
 	{
-		struct clone_args ca = { 0 };
-		int cgfd = cg_run_clone_fd(s.cg);
-		long pid;
+		long pid = run_clone_sandbox(cg_run_clone_fd(s.cg), &s.pidfd, &attach_needed);
 
-		ca.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-			   CLONE_NEWNET | CLONE_PIDFD;
-		ca.pidfd = (uint64_t)(uintptr_t)&s.pidfd;
-		ca.exit_signal = 0; /* no SIGCHLD: callers' handlers stay undisturbed */
-		if (cgfd >= 0) {
-			ca.flags |= CLONE_INTO_CGROUP;
-			ca.cgroup = (uint64_t)cgfd;
-		}
-		pid = syscall(SYS_clone3, &ca, sizeof(ca));
-		if (pid < 0 && (ca.flags & CLONE_INTO_CGROUP) && (errno == EINVAL || errno == E2BIG)) {
-			/* Kernel < 5.7: no CLONE_INTO_CGROUP; attach after. */
-			ca.flags &= ~CLONE_INTO_CGROUP;
-			ca.cgroup = 0;
-			cgfd = -1;
-			pid = syscall(SYS_clone3, &ca, sizeof(ca));
-		}
-		attach_needed = cgfd < 0;
 		if (pid < 0) {
 			r = herr(err, errno, "clone3 with new namespaces");
 			goto out;

@@ -189,26 +189,8 @@ int hutch_warm_new(const struct hutch_spec *tmpl, struct hutch_warm **ret, struc
 	ctx.zygote_sock = ctl[1];
 	net_inside_plan(tmpl, NULL, &ctx.net); /* none or loopback: lo only */
 	{
-		struct clone_args ca = { 0 };
-		int cgfd = cg_run_clone_fd(w->cg);
-		long pid;
+		long pid = run_clone_sandbox(cg_run_clone_fd(w->cg), &w->pidfd, &attach_needed);
 
-		ca.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-			   CLONE_NEWNET | CLONE_PIDFD;
-		ca.pidfd = (uint64_t)(uintptr_t)&w->pidfd;
-		ca.exit_signal = 0;
-		if (cgfd >= 0) {
-			ca.flags |= CLONE_INTO_CGROUP;
-			ca.cgroup = (uint64_t)cgfd;
-		}
-		pid = syscall(SYS_clone3, &ca, sizeof(ca));
-		if (pid < 0 && (ca.flags & CLONE_INTO_CGROUP) && (errno == EINVAL || errno == E2BIG)) {
-			ca.flags &= ~CLONE_INTO_CGROUP;
-			ca.cgroup = 0;
-			cgfd = -1;
-			pid = syscall(SYS_clone3, &ca, sizeof(ca));
-		}
-		attach_needed = cgfd < 0;
 		if (pid < 0) {
 			r = herr(err, errno, "clone3 with new namespaces");
 			goto fail;
