@@ -150,6 +150,11 @@ int cg_read_u64(const struct cg_dir *dir, const char *file, uint64_t *ret,
 		struct hutch_error *err);
 /* Value of "key N" in a flat-keyed text ("usage_usec 123\n..."). */
 int cg_parse_key(const char *text, const char *key, uint64_t *ret);
+/* Read the flat-keyed events file dir/file and set *flag when its "key N"
+ * count is above zero (memory.events oom_kill, pids.events max, ...). A
+ * missing key leaves *flag as it is. 0 or -errno. */
+int cg_read_event(const struct cg_dir *dir, const char *file, const char *key, bool *flag,
+		  struct hutch_error *err);
 /* Does the space/newline separated list contain word? */
 bool cg_list_has(const char *list, const char *word);
 

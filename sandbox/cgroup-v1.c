@@ -212,9 +212,7 @@ int cg1_freeze_kill(const struct cg_dir *dir, struct hutch_error *err)
 int cg1_stats(const struct cg_dir *dir, unsigned ctrls, struct cg_stats *st,
 	      struct hutch_error *err)
 {
-	char buf[1024];
 	uint64_t v;
-	ssize_t n;
 	int r;
 
 	if (dir->fd < 0)
@@ -226,19 +224,12 @@ int cg1_stats(const struct cg_dir *dir, unsigned ctrls, struct cg_stats *st,
 		st->memory_peak = v;
 		/* "oom_kill N" appeared in 4.13; before it, memory.oom_control
 		 * has no count of kills and oom_killed stays false. */
-		n = cg_read_at(dir->fd, dir->path, "memory.oom_control", buf, sizeof(buf), err);
-		if (n < 0)
-			return (int)n;
-		if (cg_parse_key(buf, "oom_kill", &v) == 0 && v > 0)
-			st->oom_killed = true;
+		r = cg_read_event(dir, "memory.oom_control", "oom_kill", &st->oom_killed, err);
+		if (r < 0)
+			return r;
 	}
-	if (ctrls & CG_BIT(CG_PIDS)) {
-		n = cg_read_at(dir->fd, dir->path, "pids.events", buf, sizeof(buf), err);
-		if (n < 0)
-			return (int)n;
-		if (cg_parse_key(buf, "max", &v) == 0 && v > 0)
-			st->pids_limit_hit = true;
-	}
+	if (ctrls & CG_BIT(CG_PIDS))
+		return cg_read_event(dir, "pids.events", "max", &st->pids_limit_hit, err);
 	return 0;
 }
 

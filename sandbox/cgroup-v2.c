@@ -271,9 +271,7 @@ int cg2_cpu_usage_fd(int fd, uint64_t *ret_us)
 int cg2_stats(const struct cg_dir *dir, unsigned ctrls, struct cg_stats *st,
 	      struct hutch_error *err)
 {
-	char buf[1024];
 	uint64_t v;
-	ssize_t n;
 	int r;
 
 	if (dir->fd < 0)
@@ -286,19 +284,12 @@ int cg2_stats(const struct cg_dir *dir, unsigned ctrls, struct cg_stats *st,
 		else if (r != -ENOENT)
 			return r;
 		/* memory.events is hierarchical; the run has no children. */
-		n = cg_read_at(dir->fd, dir->path, "memory.events", buf, sizeof(buf), err);
-		if (n < 0)
-			return (int)n;
-		if (cg_parse_key(buf, "oom_kill", &v) == 0 && v > 0)
-			st->oom_killed = true;
+		r = cg_read_event(dir, "memory.events", "oom_kill", &st->oom_killed, err);
+		if (r < 0)
+			return r;
 	}
-	if (ctrls & CG_BIT(CG_PIDS)) {
-		n = cg_read_at(dir->fd, dir->path, "pids.events", buf, sizeof(buf), err);
-		if (n < 0)
-			return (int)n;
-		if (cg_parse_key(buf, "max", &v) == 0 && v > 0)
-			st->pids_limit_hit = true;
-	}
+	if (ctrls & CG_BIT(CG_PIDS))
+		return cg_read_event(dir, "pids.events", "max", &st->pids_limit_hit, err);
 	return 0;
 }
 

@@ -203,6 +203,20 @@ int cg_parse_key(const char *text, const char *key, uint64_t *ret)
 	return -ENOENT;
 }
 
+int cg_read_event(const struct cg_dir *dir, const char *file, const char *key, bool *flag,
+		  struct hutch_error *err)
+{
+	char buf[1024];
+	uint64_t v;
+	ssize_t n = cg_read_at(dir->fd, dir->path, file, buf, sizeof(buf), err);
+
+	if (n < 0)
+		return (int)n;
+	if (cg_parse_key(buf, key, &v) == 0 && v > 0)
+		*flag = true;
+	return 0;
+}
+
 bool cg_list_has(const char *list, const char *word)
 {
 	size_t wlen = strlen(word);
