@@ -180,33 +180,12 @@ static int parse_bind(char *arg, struct hutch_bind *b)
 
 static int set_limit_opt(struct run_overrides *o, enum limit_id id, const char *arg)
 {
-	const struct limit_desc *d = &limit_table[id];
-	uint64_t v;
-	int r;
+	struct hutch_error err = { 0 };
 
-	if (d->kind == LK_TIME)
-		r = hu_parse_time(arg, &v);
-	else if (d->kind == LK_SIZE)
-		r = hu_parse_size(arg, &v);
-	else {
-		char *end;
-		errno = 0;
-		v = strtoull(arg, &end, 10);
-		r = (errno || *end || !*arg || arg[0] == '-') ? -EINVAL : 0;
-	}
-	if (r < 0) {
-		die_msg("%s '%s': expected %s", d->option, arg,
-			d->kind == LK_TIME ? "seconds, e.g. 1.5 or 500ms"
-			: d->kind == LK_SIZE ? "a size, e.g. 64M or 1G" : "a whole number");
+	if (ovr_limit(o, id, arg, limit_table[id].option, &err) < 0) {
+		die_msg("%s", err.msg);
 		return -1;
 	}
-	if (v == 0) {
-		die_msg("%s 0: a limit of zero would stop everything; omit the option to use the "
-			"profile's default", d->option);
-		return -1;
-	}
-	o->set[id] = true;
-	o->val[id] = v;
 	return 0;
 }
 
